@@ -1,0 +1,76 @@
+// weft/workflow.h — a workflow: nodes with inputs that are constants or links.
+//
+// The model is ComfyUI's API ("prompt") format: node id -> {class_type, inputs}. Load one from a
+// file or a string, or build one in code:
+//
+//   weft::Workflow wf;
+//   wf.add("1", "EmptyImage").set("width", 64).set("height", 64);
+//   wf.add("2", "ImageInvert").link("image", "1", 0);
+//   wf.add("3", "SaveImage").link("images", "2", 0).set("filename_prefix", "demo");
+//
+//   weft::Workflow loaded = weft::Workflow::load("workflows/demo.json");
+//
+// Thread safety: a const Workflow may be read from many threads.
+#pragma once
+
+#include <weft/value.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace weft {
+
+struct WorkflowNode {
+    std::string id;
+    std::string class_type;
+    /// Input name -> constant Value or Link, in the order they were set.
+    std::vector<std::pair<std::string, Value>> inputs;
+    std::string title;                        // _meta.title when present
+    std::optional<std::string> display_id;    // override for ephemeral (expanded) nodes
+
+    /// Sets a constant (replacing an earlier value or link of that name).
+    WorkflowNode& set(std::string name, Value v);
+    /// Connects input `name` to output `slot` of node `from`.
+    WorkflowNode& link(std::string name, std::string from, int slot = 0);
+    /// The input's value or link, or nullptr.
+    const Value* find(std::string_view name) const;
+    void erase(std::string_view name);
+};
+
+class Workflow {
+public:
+    /// Parses a workflow. Accepts ComfyUI's API format (and every other format the library
+    /// knows, detected from the content). `origin` names the source in errors.
+    /// Throws weft::Error("invalid_prompt", ...) for malformed input.
+    static Workflow parse(std::string_view text, std::string_view origin = "<string>");
+    /// Reads and parses a file; throws weft::Error naming the path when it cannot.
+    static Workflow load(const std::filesystem::path& path);
+
+    /// Adds a node; throws weft::Error when the id is taken.
+    WorkflowNode& add(std::string id, std::string class_type);
+    /// Removes a node (links pointing at it dangle and fail validation).
+    void remove(std::string_view id);
+
+    WorkflowNode* find(std::string_view id);
+    const WorkflowNode* find(std::string_view id) const;
+    /// Nodes in insertion order.
+    const std::vector<WorkflowNode>& nodes() const { return nodes_; }
+    size_t size() const { return nodes_.size(); }
+    bool empty() const { return nodes_.empty(); }
+
+    /// Sets a constant input of an existing node (the CLI's --set); throws when the node is missing.
+    void set_input(std::string_view node_id, std::string name, Value v);
+
+    /// ComfyUI's API-format JSON (lists wrapped as {"__value__": [...]}, links as ["id", slot]).
+    std::string to_json(int indent = -1) const;
+
+private:
+    std::vector<WorkflowNode> nodes_;
+    std::unordered_map<std::string, size_t> index_;
+};
+
+}  // namespace weft
