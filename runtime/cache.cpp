@@ -56,12 +56,14 @@ void OutputCache::evict_locked() {
         if (options_.mode == CacheOptions::Mode::Ram) return bytes_ > options_.ram_bytes;
         return false;
     };
-    // Oldest first; entries of the running generation are kept. Erasing the element a reverse
-    // iterator refers to leaves it on the next older element, so `it` stays valid.
+    // Oldest first. LRU keeps the running generation's entries (ComfyUI's rule); a RAM budget is
+    // a hard limit, and evicting a running generation's entry is safe because a run holds its own
+    // handles. Erasing the element a reverse iterator refers to leaves it on the next older one.
+    const bool keep_current = options_.mode == CacheOptions::Mode::Lru;
     auto it = lru_.rbegin();
     while (over() && it != lru_.rend()) {
         auto slot = slots_.find(*it);
-        if (slot->second.generation == generation_) {
+        if (keep_current && slot->second.generation == generation_) {
             ++it;
             continue;
         }

@@ -39,6 +39,7 @@ struct NodeRun {
     bool cached = false;
     bool root = false;            // an output this run must produce
     bool in_plan = false;
+    std::optional<uint32_t> alias_of;  // an identical node (same key) of this run computes it
     Phase phase = Phase::Idle;
     int waiting_on = 0;
     std::vector<uint32_t> dependents;
@@ -200,6 +201,16 @@ private:
             if (resolve_cache(n)) continue;  // a hit: its producers are not needed
             if (s.phase != Phase::Idle) continue;
             s.phase = Phase::Waiting;
+            // Two identical nodes in one run execute once: the second waits for the first.
+            if (!s.key_unique) {
+                auto [it, first] = planned_by_key_.try_emplace(s.key, n);
+                if (!first) {
+                    s.alias_of = it->second;
+                    s.waiting_on = 1;
+                    states_[it->second].dependents.push_back(n);
+                    continue;
+                }
+            }
             const GraphNode& g = graph_.at(n);
             for (const auto& [name, v] : g.node.inputs) {
                 if (!v.is_link()) continue;
@@ -236,6 +247,10 @@ private:
 
     void make_ready(uint32_t n) {
         NodeRun& s = states_[n];
+        if (s.alias_of) {
+            aliases_.push_back(n);
+            return;
+        }
         if (s.phase == Phase::Collecting) {
             collect_.push_back(n);
             return;
@@ -249,13 +264,19 @@ private:
 
     void loop() {
         for (;;) {
-            while (!collect_.empty()) {
+            while (!collect_.empty() || !aliases_.empty()) {
+                if (!aliases_.empty()) {
+                    uint32_t n = aliases_.front();
+                    aliases_.pop_front();
+                    finish_alias(n);
+                    continue;
+                }
                 uint32_t n = collect_.front();
                 collect_.pop_front();
                 finish_expansion(n);
             }
             dispatch();
-            if (running_ == 0 && collect_.empty() && (stopping_ || (ready_.empty() && ready_outputs_.empty()))) break;
+            if (running_ == 0 && collect_.empty() && aliases_.empty() && (stopping_ || (ready_.empty() && ready_outputs_.empty()))) break;
             if (running_ == 0) continue;
             std::vector<TaskResult> done;
             {
@@ -498,7 +519,11 @@ private:
             session_.cache.put(s.key, std::move(entry));
         }
         if (s.ui) emit_executed(n);
-        for (uint32_t d : s.dependents) {
+        wake_dependents(n);
+    }
+
+    void wake_dependents(uint32_t n) {
+        for (uint32_t d : states_[n].dependents) {
             NodeRun& ds = states_[d];
             if ((ds.phase == Phase::Waiting || ds.phase == Phase::Collecting) && --ds.waiting_on == 0) make_ready(d);
         }
@@ -590,6 +615,18 @@ private:
             plan(o);
         }
         if (s.phase == Phase::Collecting && s.waiting_on == 0) collect_.push_back(n);
+    }
+
+    /// The identical node finished: take its result as a cache hit would (no `executing`).
+    void finish_alias(uint32_t n) {
+        NodeRun& s = states_[n];
+        const NodeRun& source = states_[*s.alias_of];
+        if (s.phase != Phase::Waiting || source.phase != Phase::Done) return;
+        s.outputs = source.outputs;
+        s.ui = source.ui;
+        s.phase = Phase::Done;
+        if (s.root) emit_executed(n);
+        wake_dependents(n);
     }
 
     void finish_expansion(uint32_t n) {
@@ -800,7 +837,8 @@ private:
     std::vector<NodeRun> states_;
     std::unordered_map<std::string, graph::Fingerprint> fingerprints_;
     std::unordered_map<std::string, graph::CacheKey> keys_;
-    std::deque<uint32_t> ready_, ready_outputs_, collect_;
+    std::deque<uint32_t> ready_, ready_outputs_, collect_, aliases_;
+    std::unordered_map<graph::CacheKey, uint32_t, graph::CacheKeyHash> planned_by_key_;
     int running_ = 0;
     bool exclusive_running_ = false;
     bool stopping_ = false;

@@ -6,6 +6,7 @@
 #include <weft/registry.h>
 #include <weft/session.h>
 
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include <map>
@@ -36,12 +37,18 @@ private:
 struct SessionState {
     SessionState(std::shared_ptr<const NodeRegistry> reg, SessionOptions opts)
         : registry(std::move(reg)), options(std::move(opts)), cache(options.cache),
-          arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic, 0) {}
+          workers(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(concurrency()) + 1),
+          arena(concurrency(), 0) {}
+
+    int concurrency() const { return options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency(); }
 
     std::shared_ptr<const NodeRegistry> registry;
     SessionOptions options;
     OutputCache cache;
     InstanceStore instances;
+    /// oneTBB sizes its worker pool for cores - 1 (the caller is expected to work too). Our
+    /// scheduler thread only waits, so one more worker is needed for every core to run nodes.
+    tbb::global_control workers;
     tbb::task_arena arena;  // node bodies run here; no slot reserved for the scheduler thread
 };
 
