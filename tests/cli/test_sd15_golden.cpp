@@ -1,0 +1,130 @@
+// End to end against ComfyUI: the golden workflows of ../shared/goldens run through `weft run` on
+// the checkpoint ../shared/tools/make_sd15_checkpoint.py regenerates (made once per build folder).
+// Final latent within 1e-4 relative, PNG within 1 level per pixel, and the cache: changing only the
+// seed re-runs only KSampler, VAEDecode and SaveImage.
+#include "cli_test_util.h"
+#include "nodes/png_io.h"
+#include "npy.h"
+#include "tensor/model_file.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+namespace weft::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kGoldens = fs::path(WEFT_SHARED_DIR) / "goldens";
+
+/// A models folder with the tiny SD1.5 checkpoint and CLIP's tokenizer, made once per build
+/// folder; empty when the generator, numpy or the shared folder is missing.
+fs::path tiny_models(std::string& why) {
+    static std::string reason;
+    static fs::path dir = [] {
+        const fs::path tool = fs::path(WEFT_SHARED_DIR) / "tools" / "make_sd15_checkpoint.py";
+        const fs::path vocab = fs::path(WEFT_SHARED_DIR) / "tokenizers" / "clip";
+        if (!fs::exists(tool) || !fs::exists(vocab / "vocab.json") || !fs::exists(kGoldens)) {
+            reason = "the shared reference folder (goldens, generator, tokenizer) is absent";
+            return fs::path();
+        }
+        if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+            reason = "/usr/bin/python3 with numpy (Debian's python3-numpy) is needed to regenerate the checkpoint";
+            return fs::path();
+        }
+        const fs::path root = fs::path(WEFT_CLI_PATH).parent_path() / "test-models" / "sd15-tiny";
+        const fs::path ckpt = root / "checkpoints" / "sd15_tiny_random.safetensors";
+        fs::create_directories(root / "checkpoints");
+        fs::create_directories(root / "tokenizers");
+        std::error_code ec;
+        if (!fs::exists(root / "tokenizers" / "clip")) fs::create_directory_symlink(vocab, root / "tokenizers" / "clip", ec);
+        if (!fs::exists(ckpt)) {
+            const fs::path part = ckpt.string() + ".part";
+            const std::string cmd = "/usr/bin/python3 '" + tool.string() + "' --preset tiny --seed 1234 --dtype fp16 --out '" + part.string() + "' >/dev/null";
+            if (std::system(cmd.c_str()) != 0) {
+                reason = "make_sd15_checkpoint.py failed";
+                return fs::path();
+            }
+            fs::rename(part, ckpt);
+        }
+        return root;
+    }();
+    why = reason;
+    return dir;
+}
+
+double relative_error(const Tensor& got, const Tensor& want) {
+    EXPECT_EQ(got.shape(), want.shape());
+    double diff = 0, ref = 0;
+    Tensor g = got.to(DType::F32).contiguous(), w = want.contiguous();
+    for (int64_t i = 0; i < w.numel() && i < g.numel(); ++i) {
+        diff = std::max(diff, std::abs(double(g.data<float>()[i]) - w.data<float>()[i]));
+        ref = std::max(ref, std::abs(double(w.data<float>()[i])));
+    }
+    return diff / ref;
+}
+
+int max_pixel_difference(const fs::path& a, const fs::path& b) {
+    nodes::PngImage x = nodes::read_png(a), y = nodes::read_png(b);
+    EXPECT_EQ(x.width, y.width);
+    EXPECT_EQ(x.height, y.height);
+    EXPECT_EQ(x.channels, y.channels);
+    int worst = 0;
+    for (size_t i = 0; i < x.pixels.size() && i < y.pixels.size(); ++i) worst = std::max(worst, std::abs(int(x.pixels[i]) - int(y.pixels[i])));
+    return worst;
+}
+
+class Sd15Golden : public CliTest {
+protected:
+    fs::path models;
+    void SetUp() override {
+        std::string why;
+        models = tiny_models(why);
+        if (models.empty()) GTEST_SKIP() << why;
+    }
+
+    nlohmann::json run(const std::vector<std::string>& workflows) {
+        std::vector<std::string> args = {"run"};
+        args.insert(args.end(), workflows.begin(), workflows.end());
+        for (const char* a : {"--models", "", "--output-dir", "", "--json"}) args.push_back(a);
+        args[args.size() - 4] = models.string();
+        args[args.size() - 2] = (dir / "out").string();
+        ProcessResult r = weft(args);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        auto lines = json_lines(r.out);
+        return nlohmann::json(lines);
+    }
+
+    void check_run(const std::string& golden) {
+        const fs::path g = kGoldens / golden;
+        nlohmann::json lines = run({(g / "workflow_api.json").string()});
+        ASSERT_EQ(lines.size(), 1u);
+        const nlohmann::json& r = lines[0];
+        ASSERT_EQ(r["status"], "success") << r.dump(2);
+        const fs::path latent = r["outputs"]["10"]["latents"][0]["path"].get<std::string>();
+        const fs::path png = r["outputs"]["9"]["images"][0]["path"].get<std::string>();
+        ModelFile saved = open_model_file(latent.string());
+        EXPECT_LT(relative_error(saved.at("latent_tensor"), load_npy(g / "samples.npy")), 1e-4);
+        EXPECT_LE(max_pixel_difference(png, g / "output.png"), 1);
+    }
+};
+
+TEST_F(Sd15Golden, Tiny64x64MatchesComfyUI) { check_run("sd15_tiny_seed42_64x64"); }
+
+TEST_F(Sd15Golden, TinyNonSquare96x64MatchesComfyUI) { check_run("sd15_tiny_seed42_96x64"); }
+
+TEST_F(Sd15Golden, ChangingOnlyTheSeedRerunsOnlyTheSamplerAndWhatFollows) {
+    nlohmann::json wf = nlohmann::json::parse(read_text_file(kGoldens / "sd15_tiny_seed42_64x64" / "workflow_api.json"));
+    wf.erase("10");  // the SaveLatent branch
+    const std::string first = workflow("seed42.json", wf);
+    wf["3"]["inputs"]["seed"] = 43;
+    const std::string second = workflow("seed43.json", wf);
+    nlohmann::json lines = run({first, second});
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(sorted(lines[1]["executed"].get<std::vector<std::string>>()), (std::vector<std::string>{"3", "8", "9"}));
+    EXPECT_EQ(sorted(lines[1]["cached"].get<std::vector<std::string>>()), (std::vector<std::string>{"4", "5", "6", "7"}));
+}
+
+}  // namespace
+}  // namespace weft::testing
