@@ -12,3 +12,4 @@
 #include <weft/tensor.h>
 #include <weft/value.h>
 #include <weft/workflow.h>
+#include <weft/demo_model.h>
