@@ -37,7 +37,8 @@ private:
 /// Registers every node weft ships (implemented in the node library).
 void register_builtin_nodes(NodeRegistry& registry);
 
-/// A registry holding the built-in nodes.
+/// A registry holding the built-in nodes. Each call returns a new registry sharing the built-in
+/// definitions (built once, immutable), so nodes added to it affect no other registry.
 std::shared_ptr<NodeRegistry> builtin_registry();
 
 }  // namespace weft

@@ -9,6 +9,7 @@
 //   wf.add("3", "SaveImage").link("images", "2", 0).set("filename_prefix", "demo");
 //
 //   weft::Workflow loaded = weft::Workflow::load("workflows/demo.json");
+//   weft::Workflow ui = weft::Workflow::load("workflows/invert.ui.json", *weft::builtin_registry());
 //
 // Thread safety: a const Workflow may be read from many threads.
 #pragma once
@@ -23,6 +24,8 @@
 #include <vector>
 
 namespace weft {
+
+class NodeRegistry;
 
 struct WorkflowNode {
     std::string id;
@@ -43,12 +46,19 @@ struct WorkflowNode {
 
 class Workflow {
 public:
-    /// Parses a workflow. Accepts ComfyUI's API format (and every other format the library
-    /// knows, detected from the content). `origin` names the source in errors.
+    /// Parses a workflow, detecting the format from the content: ComfyUI's API format as JSON or
+    /// YAML, or PNG bytes with a `prompt` chunk. `origin` names the source in errors. UI-format
+    /// (frontend) JSON needs node schemas: use the overload taking a registry.
     /// Throws weft::Error("invalid_prompt", ...) for malformed input.
     static Workflow parse(std::string_view text, std::string_view origin = "<string>");
     /// Reads and parses a file; throws weft::Error naming the path when it cannot.
     static Workflow load(const std::filesystem::path& path);
+    /// As above, for every format: API JSON, YAML (the API structure, links as [id, slot]), the
+    /// frontend's UI JSON (converted to the API form with the node schemas of `registry`) and PNG
+    /// files carrying a `prompt` (preferred) or `workflow` text chunk. The registry-less overloads
+    /// read API JSON, YAML and PNG prompts, and reject UI-format input asking for a registry.
+    static Workflow parse(std::string_view text, std::string_view origin, const NodeRegistry& registry);
+    static Workflow load(const std::filesystem::path& path, const NodeRegistry& registry);
 
     /// Adds a node; throws weft::Error when the id is taken.
     WorkflowNode& add(std::string id, std::string class_type);

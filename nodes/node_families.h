@@ -1,0 +1,27 @@
+// nodes/node_families.h — one registration function per node family file; builtin.cpp calls them all.
+#pragma once
+
+#include <weft/registry.h>
+
+namespace weft::nodes {
+
+void register_primitive_nodes(NodeRegistry& r);    // primitive_nodes.cpp: Primitive*, String*, PreviewAny
+void register_image_basic_nodes(NodeRegistry& r);  // image_basic_nodes.cpp: EmptyImage, ImageInvert, GetImageSize
+void register_save_image_nodes(NodeRegistry& r);   // save_image.cpp: SaveImage, PreviewImage
+void register_image_scale_nodes(NodeRegistry& r);      // image_scale.cpp: ImageScale, ImageScaleBy, ImageScaleToTotalPixels
+void register_image_batch_nodes(NodeRegistry& r);      // image_batch_nodes.cpp: ImageBatch, ImageFromBatch, RepeatImageBatch, RebatchImages
+void register_image_transform_nodes(NodeRegistry& r);  // image_transform_nodes.cpp: ImageCrop, ImageFlip, ImageRotate
+void register_image_filter_nodes(NodeRegistry& r);     // image_filter_nodes.cpp: ImageBlend, ImageBlur, ImageSharpen
+void register_image_composite_nodes(NodeRegistry& r);  // image_composite_nodes.cpp: ImageCompositeMasked, ImagePadForOutpaint, Join/SplitImageWithAlpha
+void register_mask_nodes(NodeRegistry& r);             // mask_nodes.cpp: ImageToMask, MaskToImage, InvertMask, SolidMask, GrowMask, FeatherMask, ThresholdMask, MaskComposite
+void register_latent_nodes(NodeRegistry& r);           // latent_nodes.cpp: EmptyLatentImage, LatentUpscale(By), LatentFromBatch, RepeatLatentBatch, LatentBatch, RebatchLatents
+void register_latent_transform_nodes(NodeRegistry& r); // latent_transform_nodes.cpp: LatentComposite(Masked), LatentCrop, LatentFlip, LatentRotate
+void register_latent_math_nodes(NodeRegistry& r);      // latent_math_nodes.cpp: LatentAdd, LatentSubtract, LatentMultiply, LatentInterpolate
+void register_latent_file_nodes(NodeRegistry& r);      // latent_files.cpp: SaveLatent, LoadLatent
+void register_load_image_nodes(NodeRegistry& r);
+void register_sd_loader_nodes(NodeRegistry& r);        // sd_loader_nodes.cpp: CheckpointLoader(Simple), UNETLoader, CLIPLoader, VAELoader
+void register_sd_conditioning_nodes(NodeRegistry& r);  // sd_conditioning_nodes.cpp: CLIPTextEncode, CLIPSetLastLayer, ConditioningCombine, ConditioningZeroOut
+void register_sampler_nodes(NodeRegistry& r);          // sampler_nodes.cpp: KSampler, KSamplerAdvanced
+void register_vae_nodes(NodeRegistry& r);              // vae_nodes.cpp: VAEDecode, VAEEncode       // load_image.cpp: LoadImage, LoadImageMask
+
+}  // namespace weft::nodes
