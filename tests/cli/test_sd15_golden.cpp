@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <unistd.h>
+
 namespace weft::testing {
 namespace {
 
@@ -40,7 +42,9 @@ fs::path tiny_models(std::string& why) {
         std::error_code ec;
         if (!fs::exists(root / "tokenizers" / "clip")) fs::create_directory_symlink(vocab, root / "tokenizers" / "clip", ec);
         if (!fs::exists(ckpt)) {
-            const fs::path part = ckpt.string() + ".part";
+            // ctest runs these tests in parallel processes: each writes its own part file and the
+            // rename (atomic, same content) makes whichever finishes first visible.
+            const fs::path part = ckpt.string() + "." + std::to_string(::getpid()) + ".part";
             const std::string cmd = "/usr/bin/python3 '" + tool.string() + "' --preset tiny --seed 1234 --dtype fp16 --out '" + part.string() + "' >/dev/null";
             if (std::system(cmd.c_str()) != 0) {
                 reason = "make_sd15_checkpoint.py failed";
