@@ -1,5 +1,8 @@
 // `weft convert` and the other commands reading every workflow format (UI JSON, YAML).
 #include "cli_test_util.h"
+#include "nodes/png_io.h"
+
+#include <map>
 
 namespace {
 
@@ -60,8 +63,25 @@ TEST_F(CliConvert, ImagesSavedByARunCarryTheirWorkflow) {
     auto c = weft({"convert", png.string()});
     ASSERT_EQ(c.exit_code, 0) << c.err;
     EXPECT_EQ(strip_meta(json::parse(c.out)), strip_meta(json::parse(weft::testing::read_text_file(example("invert.json")))));
-    auto again = weft({"run", png.string()});
+    // Both chunks are there: the API prompt and the UI workflow it came from.
+    weft::nodes::PngImage first = weft::nodes::read_png(png);
+    std::map<std::string, std::string> chunks;
+    for (const auto& t : first.texts) chunks[t.key] = t.text;
+    ASSERT_TRUE(chunks.count("prompt")) << "no prompt chunk";
+    ASSERT_TRUE(chunks.count("workflow")) << "no workflow chunk";
+    EXPECT_TRUE(json::parse(chunks["workflow"]).contains("nodes"));
+    // Running the PNG again gives the same picture (into a fresh output folder, so the cache of a
+    // new process cannot hide a difference).
+    auto again = weft({"run", png.string(), "--output-dir", (dir / "again").string()});
     EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    std::filesystem::path png2;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "again"))
+        if (e.path().extension() == ".png") png2 = e.path();
+    ASSERT_FALSE(png2.empty()) << "the second run saved no PNG";
+    weft::nodes::PngImage second = weft::nodes::read_png(png2);
+    EXPECT_EQ(second.width, first.width);
+    EXPECT_EQ(second.height, first.height);
+    EXPECT_EQ(second.pixels, first.pixels);
     // A PNG without a workflow is rejected, naming the file.
     weft::testing::write_text_file(dir / "plain.png", std::string("\x89PNG\r\n\x1a\n", 8) + std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12));
     auto none = weft({"convert", (dir / "plain.png").string()});
