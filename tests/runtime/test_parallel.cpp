@@ -3,12 +3,32 @@
 #include "runtime_fixture.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace weft;
 using namespace weft::testing;
 
 namespace {
+
+/// CPU seconds the whole machine has been busy (from /proc/stat), or -1 when unreadable.
+double machine_busy_seconds() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
+    return static_cast<double>(user + nice + system + irq + softirq) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double own_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 const NodeCall* find_call(const std::vector<NodeCall>& calls, const std::string& id) {
     for (const NodeCall& c : calls)
@@ -24,9 +44,12 @@ TEST(Parallel, TwoCpuBoundBranchesRunConcurrently) {
     wf.add("b", "TestBusyWork").set("seconds", 1.0).set("tag", "b");
     build::capture(wf, "ao", "a");
     build::capture(wf, "bo", "b");
+    const double busy0 = machine_busy_seconds(), own0 = own_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     RunResult r = h.run(wf);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // CPU time other processes took from the machine meanwhile (ctest runs other tests beside this one).
+    const double foreign = busy0 < 0 ? 0.0 : (machine_busy_seconds() - busy0) - (own_cpu_seconds() - own0);
     ASSERT_EQ(r.status, RunStatus::Success);
     std::printf("[ figures  ] two 1 s CPU branches on 2 threads: %.3f s wall\n", wall);
     RecordProperty("two_branches_wall_s", std::to_string(wall));
@@ -34,11 +57,10 @@ TEST(Parallel, TwoCpuBoundBranchesRunConcurrently) {
     const NodeCall *a = find_call(calls, "a"), *b = find_call(calls, "b");
     ASSERT_TRUE(a && b);
     EXPECT_LT(std::max(a->start_ms, b->start_ms), std::min(a->end_ms, b->end_ms)) << "the two branches never overlapped";
-    // The wall-clock bound needs two free cores; on an oversubscribed machine only the overlap above
-    // is meaningful.
-    double load = 0;
-    if (getloadavg(&load, 1) == 1 && load > std::thread::hardware_concurrency()) {
-        std::printf("[ figures  ] load average %.1f on %u cores: wall-clock bound not checked\n", load, std::thread::hardware_concurrency());
+    // The wall-clock bound needs two free cores; when other processes took a noticeable share of the
+    // machine during the run, only the overlap above is meaningful.
+    if (foreign > 0.3 * wall) {
+        std::printf("[ figures  ] other processes used %.2f CPU s during the run: wall-clock bound not checked\n", foreign);
     } else {
         EXPECT_LT(wall, 1.8) << "2 s of single-threaded work on 2 cores should take about 1 s";
     }
