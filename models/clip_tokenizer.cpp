@@ -83,6 +83,16 @@ size_t match_at(const std::u32string& t, size_t i) {
 
 }  // namespace
 
+std::string byte_symbol(unsigned char b) {
+    // GPT-2 byte-to-unicode table: printable bytes keep their code point, the rest map to U+0100
+    // upwards in byte order.
+    auto printable = [](int v) { return (v >= '!' && v <= '~') || (v >= 0xA1 && v <= 0xAC) || (v >= 0xAE && v <= 0xFF); };
+    if (printable(b)) return uc::encode_utf8(std::u32string(1, static_cast<char32_t>(b)));
+    int before = 0;  // non-printable bytes below b
+    for (int v = 0; v < b; ++v) before += printable(v) ? 0 : 1;
+    return uc::encode_utf8(std::u32string(1, static_cast<char32_t>(256 + before)));
+}
+
 ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir) {
     ClipTokenizer tok;
     const auto vocab_path = dir / "vocab.json", merges_path = dir / "merges.txt";
@@ -106,14 +116,7 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir) {
     }
     if (tok.vocab_.empty() || tok.ranks_.empty())
         throw Error("invalid_file", "CLIP tokenizer files are empty").at_path(dir.string());
-    // GPT-2 byte-to-unicode table: printable bytes keep their code point, the rest map to
-    // U+0100 upwards in byte order.
-    int n = 0;
-    for (int b = 0; b < 256; ++b) {
-        const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        const char32_t c = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + n++);
-        tok.byte_symbol_[b] = uc::encode_utf8(std::u32string(1, c));
-    }
+    for (int b = 0; b < 256; ++b) tok.byte_symbol_[b] = byte_symbol(static_cast<unsigned char>(b));
     if (auto it = tok.vocab_.find("<|startoftext|>"); it != tok.vocab_.end()) tok.bos_ = it->second;
     if (auto it = tok.vocab_.find("<|endoftext|>"); it != tok.vocab_.end()) tok.eos_ = it->second;
     return tok;

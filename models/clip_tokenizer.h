@@ -21,6 +21,10 @@
 
 namespace weft::models {
 
+/// CLIP's (GPT-2's) byte-level alphabet: the UTF-8 of the character standing for byte `b` in
+/// vocab.json (printable bytes stand for themselves, the others map from U+0100 on).
+std::string byte_symbol(unsigned char b);
+
 class ClipTokenizer {
 public:
     static constexpr int kStartOfText = 49406;

@@ -44,8 +44,7 @@ struct NodeRun {
     int waiting_on = 0;
     std::vector<uint32_t> dependents;
     std::unordered_set<std::string> requested_lazy;
-    std::vector<List> outputs;
-    std::optional<Dict> ui;
+    std::shared_ptr<const CacheEntry> result;  // outputs and UI once Done; shared with the cache
     std::vector<CallOutput> pending_calls;  // expansion: per-call results to resolve
     double seconds = 0;
 };
@@ -179,8 +178,7 @@ private:
         s.cache_checked = true;
         if (s.key_unique || !s.def) return false;
         if (auto entry = session_.cache.get(s.key)) {
-            s.outputs = entry->outputs;
-            s.ui = entry->ui;
+            s.result = std::move(entry);
             s.cached = true;
             s.phase = Phase::Done;
         }
@@ -348,7 +346,7 @@ private:
             }
             int64_t src = graph_.index_of(v.as_link().node_id);
             if (src < 0 || states_[src].phase != Phase::Done) continue;  // absent (lazy, not requested)
-            const auto& outs = states_[src].outputs;
+            const auto& outs = states_[src].result->outputs;
             size_t slot = static_cast<size_t>(v.as_link().slot);
             if (slot < outs.size()) in.values.emplace_back(name, outs[slot]);
         }
@@ -489,11 +487,12 @@ private:
     void finish_node(uint32_t n, std::vector<CallOutput> calls) {
         NodeRun& s = states_[n];
         const auto& outs = s.def->schema.outputs();
-        s.outputs.assign(outs.size(), List{});
-        std::optional<Dict> ui;
+        auto entry = std::make_shared<CacheEntry>();
+        entry->outputs.assign(outs.size(), List{});
+        std::optional<Dict>& ui = entry->ui;
         for (CallOutput& c : calls) {
             for (size_t slot = 0; slot < outs.size(); ++slot) {
-                List& dst = s.outputs[slot];
+                List& dst = entry->outputs[slot];
                 if (c.blocked) {
                     dst.push_back(Value(*c.blocked));
                 } else if (c.expansion) {
@@ -506,19 +505,16 @@ private:
             }
             if (c.ui) merge_ui(ui, std::move(*c.ui));
         }
-        s.ui = std::move(ui);
+        s.result = entry;
         s.phase = Phase::Done;
         s.pending_calls.clear();
         result_.executed.push_back(graph_.at(n).node.id);
         result_.node_seconds[graph_.at(n).node.id] = s.seconds;
         if (!s.key_unique) {
-            auto entry = std::make_shared<CacheEntry>();
-            entry->outputs = s.outputs;
-            entry->ui = s.ui;
             entry->bytes = entry_bytes(entry->outputs);
             session_.cache.put(s.key, std::move(entry));
         }
-        if (s.ui) emit_executed(n);
+        if (s.result->ui) emit_executed(n);
         wake_dependents(n);
     }
 
@@ -540,7 +536,7 @@ private:
             dst.push_back(Value());
             return;
         }
-        const auto& outs = states_[src].outputs;
+        const auto& outs = states_[src].result->outputs;
         if (static_cast<size_t>(link.slot) < outs.size())
             for (const Value& item : outs[link.slot]) dst.push_back(item);
     }
@@ -622,8 +618,7 @@ private:
         NodeRun& s = states_[n];
         const NodeRun& source = states_[*s.alias_of];
         if (s.phase != Phase::Waiting || source.phase != Phase::Done) return;
-        s.outputs = source.outputs;
-        s.ui = source.ui;
+        s.result = source.result;
         s.phase = Phase::Done;
         if (s.root) emit_executed(n);
         wake_dependents(n);
@@ -757,8 +752,8 @@ private:
             const NodeRun& s = states_[i];
             if (s.phase != Phase::Done) return;
             const std::string& id = graph_.at(i).node.id;
-            result_.outputs[id] = s.outputs;
-            if (s.ui) result_.ui[id] = *s.ui;
+            result_.outputs[id] = s.result->outputs;
+            if (s.result->ui) result_.ui[id] = *s.result->ui;
         };
         for (uint32_t i = 0; i < states_.size(); ++i) {
             const std::string& id = graph_.at(i).node.id;
@@ -794,8 +789,8 @@ private:
         if (!events_.enabled()) return;
         Event e{EventType::Executed};
         fill_node_fields(e, n);
-        if (states_[n].ui) {
-            e.output = *states_[n].ui;
+        if (states_[n].result && states_[n].result->ui) {
+            e.output = *states_[n].result->ui;
             e.has_output = true;
         }
         events_.emit(std::move(e));

@@ -1,5 +1,6 @@
 #include "models/sd1/demo_model.h"
 
+#include "models/clip_tokenizer.h"
 #include "tensor/safetensors.h"
 
 #include <weft/error.h>
@@ -182,24 +183,10 @@ std::string json_escape(const std::string& s) {
     return out;
 }
 
-/// CLIP's byte-level alphabet: printable bytes stand for themselves, the others map from U+0100 on.
-std::string byte_symbol(int b, int& next) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-    const char32_t c = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + next++);
-    std::string s;
-    if (c < 0x80) s += static_cast<char>(c);
-    else {
-        s += static_cast<char>(0xC0 | (c >> 6));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    }
-    return s;
-}
-
 void write_vocabulary(const fs::path& dir) {
     fs::create_directories(dir);
     std::vector<std::string> symbols;
-    int next = 0;
-    for (int b = 0; b < 256; ++b) symbols.push_back(byte_symbol(b, next));
+    for (int b = 0; b < 256; ++b) symbols.push_back(byte_symbol(static_cast<unsigned char>(b)));
     const std::vector<std::pair<std::string, std::string>> merges = {{"t", "h"}, {"e", "r</w>"}, {"i", "n"}, {"a", "n"}, {"o", "n</w>"}};
     std::ofstream vocab(dir / "vocab.json", std::ios::trunc);
     vocab << "{";

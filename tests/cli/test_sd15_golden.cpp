@@ -5,13 +5,12 @@
 #include "cli_test_util.h"
 #include "nodes/png_io.h"
 #include "npy.h"
+#include "sd15_tiny.h"
 #include "tensor/model_file.h"
 
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-
-#include <unistd.h>
 
 namespace weft::testing {
 namespace {
@@ -20,42 +19,21 @@ namespace fs = std::filesystem;
 
 const fs::path kGoldens = fs::path(WEFT_SHARED_DIR) / "goldens";
 
-/// A models folder with the tiny SD1.5 checkpoint and CLIP's tokenizer, made once per build
-/// folder; empty when the generator, numpy or the shared folder is missing.
+/// A models folder with the tiny SD1.5 checkpoint and CLIP's tokenizer; empty (with `why`) when
+/// the checkpoint cannot be made or the shared folder is absent.
 fs::path tiny_models(std::string& why) {
-    static std::string reason;
-    static fs::path dir = [] {
-        const fs::path tool = fs::path(WEFT_SHARED_DIR) / "tools" / "make_sd15_checkpoint.py";
-        const fs::path vocab = fs::path(WEFT_SHARED_DIR) / "tokenizers" / "clip";
-        if (!fs::exists(tool) || !fs::exists(vocab / "vocab.json") || !fs::exists(kGoldens)) {
-            reason = "the shared reference folder (goldens, generator, tokenizer) is absent";
-            return fs::path();
-        }
-        if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
-            reason = "/usr/bin/python3 with numpy (Debian's python3-numpy) is needed to regenerate the checkpoint";
-            return fs::path();
-        }
-        const fs::path root = fs::path(WEFT_CLI_PATH).parent_path() / "test-models" / "sd15-tiny";
-        const fs::path ckpt = root / "checkpoints" / "sd15_tiny_random.safetensors";
-        fs::create_directories(root / "checkpoints");
-        fs::create_directories(root / "tokenizers");
-        std::error_code ec;
-        if (!fs::exists(root / "tokenizers" / "clip")) fs::create_directory_symlink(vocab, root / "tokenizers" / "clip", ec);
-        if (!fs::exists(ckpt)) {
-            // ctest runs these tests in parallel processes: each writes its own part file and the
-            // rename (atomic, same content) makes whichever finishes first visible.
-            const fs::path part = ckpt.string() + "." + std::to_string(::getpid()) + ".part";
-            const std::string cmd = "/usr/bin/python3 '" + tool.string() + "' --preset tiny --seed 1234 --dtype fp16 --out '" + part.string() + "' >/dev/null";
-            if (std::system(cmd.c_str()) != 0) {
-                reason = "make_sd15_checkpoint.py failed";
-                return fs::path();
-            }
-            fs::rename(part, ckpt);
-        }
-        return root;
-    }();
-    why = reason;
-    return dir;
+    const fs::path ckpt = tiny_sd15_checkpoint(why);
+    const fs::path vocab = fs::path(WEFT_SHARED_DIR) / "tokenizers" / "clip";
+    if (ckpt.empty()) return {};
+    if (!fs::exists(vocab / "vocab.json") || !fs::exists(kGoldens)) {
+        why = "the shared reference folder (goldens, tokenizer) is absent";
+        return {};
+    }
+    const fs::path root = ckpt.parent_path().parent_path();
+    std::error_code ec;
+    fs::create_directories(root / "tokenizers", ec);
+    if (!fs::exists(root / "tokenizers" / "clip")) fs::create_directory_symlink(vocab, root / "tokenizers" / "clip", ec);
+    return root;
 }
 
 double relative_error(const Tensor& got, const Tensor& want) {

@@ -10,6 +10,8 @@
 #include "tensor/pickle_checkpoint.h"
 #include "tensor/safetensors.h"
 
+#include "sd15_tiny.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -141,28 +143,11 @@ TEST(SafetensorsLazy, PickleCheckpointOpeningReadsNoStorage) {
     fs::remove(p);
 }
 
-// The SD1.5-shaped tiny preset (~630 MB, made by the shared tool; cached in the temp folder).
+// The SD1.5-shaped tiny preset (~630 MB, made by the shared tool once per build folder).
 TEST(SafetensorsLazy, Sd15TinyPresetOpensLazily) {
-    const fs::path tool = fs::path(WEFT_SHARED_DIR) / "tools" / "make_sd15_checkpoint.py";
-    if (!fs::exists(tool)) GTEST_SKIP() << "shared tool missing: " << tool;
-    if (!fs::exists("/usr/bin/python3") || std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0)
-        GTEST_SKIP() << "needs /usr/bin/python3 with python3-numpy";
-    const fs::path out = fs::temp_directory_path() / "weft_sd15_tiny_seed1234.safetensors";
-    bool ok = false;
-    if (fs::exists(out)) {
-        try {
-            SafetensorsFile check(out.string());  // validates that a cached copy is complete
-            ok = check.entries().size() > 700;
-        } catch (const std::exception&) {
-        }
-    }
-    if (!ok) {
-        const fs::path tmp = out.string() + "." + std::to_string(::getpid());
-        const std::string cmd = "/usr/bin/python3 '" + tool.string() + "' --preset tiny --seed 1234 --out '" +
-                                tmp.string() + "' > /dev/null";
-        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-        fs::rename(tmp, out);
-    }
+    std::string why;
+    const fs::path out = weft::testing::tiny_sd15_checkpoint(why);
+    if (out.empty()) GTEST_SKIP() << why;
     auto file = map_cold(out.string());
     if (!file) GTEST_SKIP() << "cannot evict " << out << " from the page cache";
     const SafetensorsFile st(file);

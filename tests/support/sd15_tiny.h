@@ -1,0 +1,16 @@
+// tests/support/sd15_tiny.h — the tiny SD1.5 checkpoint the goldens were made with, shared by every
+// test that needs it (made once per build folder; generating it takes ~20-30 s and 628 MB).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace weft::testing {
+
+/// <build>/test-models/sd15-tiny/checkpoints/sd15_tiny_random.safetensors, written by
+/// ../shared/tools/make_sd15_checkpoint.py --preset tiny --seed 1234 --dtype fp16 when absent.
+/// Returns an empty path and sets `why` when the tool, the shared folder or numpy is missing.
+/// Safe when several test processes ask at once (each writes its own part file, then renames).
+std::filesystem::path tiny_sd15_checkpoint(std::string& why);
+
+}  // namespace weft::testing
