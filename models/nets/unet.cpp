@@ -153,20 +153,43 @@ UNet UNet::load(const WeightTable& t, const UNetOptions& o) {
     return u;
 }
 
-Tensor UNet::forward(const Tensor& x, const Tensor& timesteps, const Tensor& context) const {
+namespace {
+
+/// h + residual where a residual is given (ComfyUI's apply_control); shapes must agree.
+Tensor add_control(Tensor h, const std::vector<Tensor>* list, size_t i, const char* where) {
+    if (!list || i >= list->size() || !(*list)[i].defined()) return h;
+    const Tensor& r = (*list)[i];
+    if (r.shape() != h.shape())
+        throw Error("invalid_input_type", std::string("control residual for ") + where + " " + std::to_string(i) + " is " + r.describe() +
+                                              ", the UNet has " + h.describe());
+    return ops::add(h, r);
+}
+
+}  // namespace
+
+Tensor UNet::forward(const Tensor& x, const Tensor& timesteps, const Tensor& context, const ControlResiduals* control) const {
     if (x.dim() != 4 || x.size(1) != in_channels_)
         throw Error("invalid_input_type", "the UNet takes a latent with " + std::to_string(in_channels_) + " channels; got " + x.describe());
     Tensor emb = time2_(ops::silu(time1_(timestep_embedding(timesteps, model_channels_))));
     Tensor emb_silu = ops::silu(emb);
+    const std::vector<Tensor>* control_input = control ? &control->input : nullptr;
+    const std::vector<Tensor>* control_skip = control ? &control->skip : nullptr;
     std::vector<Tensor> skips;
     Tensor h = x;
-    for (const auto& block : input_) {
-        h = run_block(block, h, emb_silu, context, nullptr);
+    for (size_t i = 0; i < input_.size(); ++i) {
+        h = run_block(input_[i], h, emb_silu, context, nullptr);
+        h = add_control(std::move(h), control_input, i, "input block");
         skips.push_back(h);
     }
     h = run_block(middle_, h, emb_silu, context, nullptr);
+    if (control && control->middle.defined()) {
+        if (control->middle.shape() != h.shape())
+            throw Error("invalid_input_type", "control residual for the middle block is " + control->middle.describe() + ", the UNet has " + h.describe());
+        h = ops::add(h, control->middle);
+    }
     for (const auto& block : output_) {
-        h = ops::concat({h, skips.back()}, 1);
+        const Tensor skip = add_control(skips.back(), control_skip, skips.size() - 1, "skip");
+        h = ops::concat({h, skip}, 1);
         skips.pop_back();
         const Shape* next = skips.empty() ? nullptr : &skips.back().shape();
         h = run_block(block, h, emb_silu, context, next);

@@ -31,16 +31,27 @@ struct ResBlock {
     Tensor forward(const Tensor& x, const Tensor& emb_silu) const;
 };
 
+/// What a ControlNet or T2I-adapter adds inside the UNet (ComfyUI's control dict), indexed by
+/// input block: `input[i]` is added to input block i's output before it is kept as a skip
+/// (T2I-adapters), `skip[i]` to skip i when an output block takes it (ControlNet), `middle` to
+/// the middle block's output. Undefined tensors and missing entries add nothing.
+struct ControlResiduals {
+    std::vector<Tensor> input, skip;
+    Tensor middle;
+    bool empty() const { return input.empty() && skip.empty() && !middle.defined(); }
+};
+
 class UNet {
 public:
     static UNet load(const WeightTable& t, const UNetOptions& options = {});
 
     /// eps (or v) prediction for x at `timesteps` (float, one per batch item) given `context`.
-    Tensor forward(const Tensor& x, const Tensor& timesteps, const Tensor& context) const;
+    Tensor forward(const Tensor& x, const Tensor& timesteps, const Tensor& context, const ControlResiduals* control = nullptr) const;
 
     int64_t in_channels() const { return in_channels_; }
     int64_t model_channels() const { return model_channels_; }
     int64_t context_dim() const { return context_dim_; }
+    size_t input_block_count() const { return input_.size(); }
 
     struct Layer;  // one entry of a numbered block
 
