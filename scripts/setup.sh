@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtbb-dev nlohmann-json3-dev libyaml-cpp-dev libeigen3-dev libdnnl-dev
   libpng-dev libwebp-dev libjpeg62-turbo-dev libfmt-dev libspdlog-dev libcli11-dev libxxhash-dev
-  ocl-icd-opencl-dev libboost-dev libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  ocl-icd-opencl-dev libboost-dev libsqlite3-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3-numpy
 )
 
