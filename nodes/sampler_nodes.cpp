@@ -1,5 +1,6 @@
 // KSampler and KSamplerAdvanced: the UNet under ComfyUI's sampling (models/sampling), reporting one
 // progress step per sampler step and stopping between steps when the run is cancelled.
+#include "models/sampling/conditioning_eval.h"
 #include "models/sampling/ksampler.h"
 #include "models/sd1/checkpoint.h"
 #include "nodes/node_families.h"
@@ -20,30 +21,6 @@ const std::vector<std::string> kSamplers = {
     "res_multistep_ancestral_cfg_pp", "gradient_estimation", "gradient_estimation_cfg_pp", "er_sde", "seeds_2", "seeds_3", "sa_solver",
     "sa_solver_pece", "ddim", "uni_pc", "uni_pc_bh2"};
 const std::vector<std::string> kSchedulers = {"simple", "sgm_uniform", "karras", "exponential", "ddim_uniform", "beta", "normal", "linear_quadratic", "kl_optimal"};
-
-/// The UNet's prediction under a conditioning list: entries are evaluated one by one and averaged
-/// by their strength (ComfyUI's rule for entries without areas or masks).
-Tensor predict(const models::DiffusionModel& model, const Tensor& x_in, float timestep, const Conditioning& cond) {
-    const int64_t b = x_in.size(0);
-    Tensor t = Tensor::full({b}, timestep);
-    Tensor sum;
-    double total = 0;
-    for (const ConditioningItem& item : cond) {
-        double strength = 1.0;
-        if (item.extras)
-            if (auto it = item.extras->find("strength"); it != item.extras->end() && it->second.is_number()) strength = it->second.as_float();
-        Tensor context = item.embedding;
-        if (context.size(0) != b) {
-            std::vector<Tensor> copies(static_cast<size_t>(b), context.slice(0, 0, 1));
-            context = ops::concat(copies, 0);
-        }
-        Tensor out = model.unet.forward(x_in, t, context);
-        if (strength != 1.0) out = ops::mul(out, static_cast<float>(strength));
-        sum = sum.defined() ? ops::add(sum, out) : out;
-        total += strength;
-    }
-    return total == 1.0 ? sum : ops::div(sum, static_cast<float>(total));
-}
 
 void check_conditioning(NodeContext& ctx, const char* input, const Conditioning& c, const models::DiffusionModel& model) {
     if (c.empty()) throw Error("invalid_input_type", "the conditioning is empty").at_node(ctx.node_id()).at_input(input);
@@ -81,7 +58,7 @@ void run_sampler(NodeContext& ctx, models::KSamplerParams p, const char* seed_in
     if (!models::has_sampler(p.sampler))
         throw Error("value_not_in_list", "sampler '" + p.sampler + "' is not implemented in weft yet").at_node(ctx.node_id()).at_input("sampler_name");
     models::ModelFn fn = [&](const Tensor& x_in, float timestep, models::CondKind kind) {
-        return predict(*model, x_in, timestep, kind == models::CondKind::Positive ? pos : neg);
+        return models::predict_conditioned({model->unet, model->sampling}, x_in, timestep, kind == models::CondKind::Positive ? pos : neg);
     };
     Tensor samples;
     try {
