@@ -72,14 +72,14 @@ ExecutionError make_error(const GraphNode& g, const NodeInputs* inputs, std::str
 
 class Executor {
 public:
-    Executor(SessionState& session, const Workflow& validated, const std::vector<std::string>& outputs, const RunOptions& options,
-             const std::string& prompt_id, const EventCallback& on_event, CancelToken& cancel)
-        : session_(session), registry_(*session.registry), options_(options), outputs_(outputs), graph_(validated),
-          events_(on_event, prompt_id), cancel_(cancel) {
+    Executor(SessionState& session, std::shared_ptr<PreparedRun> prepared, const RunOptions& options, const std::string& prompt_id,
+             const EventCallback& on_event, CancelToken& cancel)
+        : session_(session), registry_(*session.registry), options_(options), prepared_(std::move(prepared)),
+          outputs_(prepared_->validated.report.good_outputs), graph_(prepared_->base), events_(on_event, prompt_id), cancel_(cancel) {
         result_.prompt_id = prompt_id;
         run_.graph = &graph_;
         run_.folders = &session.options.folders;
-        run_.prompt = &validated;
+        run_.prompt = &prepared_->validated.coerced;
         run_.extra_pnginfo = &options.extra_pnginfo;
         run_.cancel = &cancel;
         run_.events = &events_;
@@ -103,15 +103,27 @@ private:
     // ---- setup: fingerprints, keys, cache lookups, the initial plan -------------------------
 
     void setup() {
-        states_.resize(graph_.size());
-        for (size_t i = 0; i < graph_.size(); ++i) states_[i].def = registry_.find(graph_.at(i).node.class_type);
-        std::vector<std::string> ids = graph_.ids();
-        for (size_t i = 0; i < ids.size(); ++i) compute_fingerprint(i);
-        compute_keys(ids);
-
-        std::unordered_set<graph::CacheKey, graph::CacheKeyHash> current;
-        for (const auto& s : states_) current.insert(s.key);
-        session_.cache.begin_run(current);
+        const size_t n = graph_.size();
+        states_.resize(n);
+        for (size_t i = 0; i < n; ++i) states_[i].def = prepared_->defs[i];
+        if (prepared_->keys_ready) {
+            for (size_t i = 0; i < n; ++i) states_[i].key = prepared_->keys[i];
+            session_.cache.begin_run(prepared_->key_set);
+        } else {
+            std::vector<std::string> ids = graph_.ids();
+            for (size_t i = 0; i < n; ++i) compute_fingerprint(i);
+            compute_keys(ids);
+            std::unordered_set<graph::CacheKey, graph::CacheKeyHash> current;
+            for (const auto& s : states_) current.insert(s.key);
+            session_.cache.begin_run(current);
+            if (!prepared_->any_fingerprint) {
+                // Without fingerprints the keys depend on the workflow alone: keep them for a repeat.
+                prepared_->keys.reserve(n);
+                for (const auto& s : states_) prepared_->keys.push_back(s.key);
+                prepared_->key_set = std::move(current);
+                prepared_->keys_ready = true;
+            }
+        }
 
         std::vector<std::string> cached_ids;
         for (size_t i = 0; i < states_.size(); ++i)
@@ -595,6 +607,8 @@ private:
             for (Value& v : c.expansion_results) v = rewrite(v);
         }
         for (const std::string& id : new_ids) compute_fingerprint(static_cast<size_t>(graph_.index_of(id)));
+        if (keys_.empty())  // keys came from the prepared run: give the key computation the known ones
+            for (size_t i = 0; i < graph_.base_size(); ++i) keys_.emplace(graph_.at(i).node.id, states_[i].key);
         compute_keys(new_ids);
 
         NodeRun& s = states_[n];
@@ -821,6 +835,7 @@ private:
     SessionState& session_;
     const NodeRegistry& registry_;
     const RunOptions& options_;
+    std::shared_ptr<PreparedRun> prepared_;  // kept alive for the run: the graph base and prompt live in it
     const std::vector<std::string>& outputs_;
     DynamicGraph graph_;
     EventSink events_;
@@ -847,10 +862,9 @@ private:
 
 }  // namespace
 
-RunResult execute_workflow(SessionState& session, const Workflow& validated, const std::vector<std::string>& outputs,
-                           const RunOptions& options, const std::string& prompt_id, const EventCallback& on_event,
-                           CancelToken& cancel) {
-    Executor executor(session, validated, outputs, options, prompt_id, on_event, cancel);
+RunResult execute_workflow(SessionState& session, std::shared_ptr<PreparedRun> prepared, const RunOptions& options,
+                           const std::string& prompt_id, const EventCallback& on_event, CancelToken& cancel) {
+    Executor executor(session, std::move(prepared), options, prompt_id, on_event, cancel);
     return executor.run();
 }
 

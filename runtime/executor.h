@@ -9,15 +9,16 @@
 #pragma once
 
 #include "runtime/cancel_token.h"
+#include "runtime/prepared_run.h"
 #include "runtime/session_state.h"
 
 #include <weft/session.h>
 
 namespace weft::runtime {
 
-/// Executes `validated` (constants coerced) for its `outputs` (validation's good outputs).
-RunResult execute_workflow(SessionState& session, const Workflow& validated, const std::vector<std::string>& outputs,
-                           const RunOptions& options, const std::string& prompt_id, const EventCallback& on_event,
-                           CancelToken& cancel);
+/// Executes a prepared (validated, constants coerced) workflow for validation's good outputs.
+/// Fills the preparation's keys on its first run when they can be reused.
+RunResult execute_workflow(SessionState& session, std::shared_ptr<PreparedRun> prepared, const RunOptions& options,
+                           const std::string& prompt_id, const EventCallback& on_event, CancelToken& cancel);
 
 }  // namespace weft::runtime

@@ -42,6 +42,7 @@ struct Session::Impl {
     std::mutex cancel_mutex;  // guards current_*
     runtime::CancelToken* current_token = nullptr;
     std::string current_prompt_id;
+    std::shared_ptr<runtime::PreparedRun> last_prepared;  // guarded by run_mutex
 };
 
 Session::Session(std::shared_ptr<const NodeRegistry> registry, SessionOptions options) {
@@ -62,12 +63,16 @@ RunResult Session::run(const Workflow& workflow, const RunOptions& options, cons
     const std::string prompt_id = options.prompt_id.empty() ? new_prompt_id() : options.prompt_id;
     auto start = std::chrono::steady_clock::now();
 
-    graph::Validated validated = graph::validate_workflow(workflow, *impl_->state.registry, impl_->state.options.folders, options.targets);
-    if (!validated.report.ok()) {
+    std::shared_ptr<runtime::PreparedRun> prepared = impl_->last_prepared;
+    if (!prepared || !prepared->serves(workflow, options.targets, *impl_->state.registry)) {
+        prepared = runtime::PreparedRun::prepare(workflow, *impl_->state.registry, impl_->state.options.folders, options.targets);
+        impl_->last_prepared = prepared->validation_reusable ? prepared : nullptr;
+    }
+    if (!prepared->validated.report.ok()) {
         RunResult r;
         r.prompt_id = prompt_id;
         r.status = RunStatus::Invalid;
-        r.validation = std::move(validated.report);
+        r.validation = prepared->validated.report;
         r.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return r;
     }
@@ -87,8 +92,8 @@ RunResult Session::run(const Workflow& workflow, const RunOptions& options, cons
         }
     } clear_current{*impl_};
 
-    RunResult r = runtime::execute_workflow(impl_->state, validated.coerced, validated.report.good_outputs, options, prompt_id, on_event, token);
-    r.validation = std::move(validated.report);
+    RunResult r = runtime::execute_workflow(impl_->state, prepared, options, prompt_id, on_event, token);
+    r.validation = prepared->validated.report;
     r.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }
@@ -104,6 +109,7 @@ void Session::clear_cache() {
     std::lock_guard run_lock(impl_->run_mutex);
     impl_->state.cache.clear();
     impl_->state.instances.clear();
+    impl_->last_prepared.reset();
 }
 
 size_t Session::cache_entries() const { return impl_->state.cache.size(); }

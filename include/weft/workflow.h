@@ -42,6 +42,8 @@ struct WorkflowNode {
     /// The input's value or link, or nullptr.
     const Value* find(std::string_view name) const;
     void erase(std::string_view name);
+
+    bool operator==(const WorkflowNode&) const = default;
 };
 
 class Workflow {
@@ -77,6 +79,9 @@ public:
 
     /// ComfyUI's API-format JSON (lists wrapped as {"__value__": [...]}, links as ["id", slot]).
     std::string to_json(int indent = -1) const;
+
+    /// Same nodes, inputs and titles in the same order.
+    bool operator==(const Workflow& other) const { return nodes_ == other.nodes_; }
 
 private:
     std::vector<WorkflowNode> nodes_;
