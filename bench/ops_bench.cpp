@@ -2,7 +2,7 @@
 // next to the oneDNN GEMM peak measured in the same run (4096x1280x320 with pre-packed weights,
 // the kernel alone), for fp32 and bf16 compute.
 //
-//   ops_bench [--mode f32|bf16|both] [--quick] [--min-time SECONDS]
+//   ops_bench [--mode f32|bf16|both] [--quick] [--min-time SECONDS] [--only SUBSTRING]
 //
 // Each figure is the best of repeated calls after one warm-up call (which also builds and caches
 // the primitives). "of peak" divides by the GEMM peak re-measured right after that case, so slow
@@ -137,6 +137,7 @@ void print_row(const Row& r) {
 int main(int argc, char** argv) {
     std::vector<Compute> modes{Compute::F32, Compute::BF16};
     bool quick = false;
+    std::string only;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--quick") quick = true;
@@ -144,11 +145,13 @@ int main(int argc, char** argv) {
             const std::string m = argv[++i];
             modes = m == "f32" ? std::vector{Compute::F32} : m == "bf16" ? std::vector{Compute::BF16} : modes;
         } else if (a == "--min-time" && i + 1 < argc) g_min_time = std::stod(argv[++i]);
+        else if (a == "--only" && i + 1 < argc) only = argv[++i];
         else {
-            fmt::print("usage: ops_bench [--mode f32|bf16|both] [--quick] [--min-time SECONDS]\n");
+            fmt::print("usage: ops_bench [--mode f32|bf16|both] [--quick] [--min-time SECONDS] [--only SUBSTRING]\n");
             return 2;
         }
     }
+    auto selected = [&](const std::string& what) { return only.empty() || what.find(only) != std::string::npos; };
     ops::init();
     fmt::print("threads (OpenMP) {}, bf16 native: {}, oneDNN ISA {}\n", omp_get_max_threads(), ops::bf16_supported(),
                int(dnnl::get_effective_cpu_isa()));
@@ -215,7 +218,7 @@ int main(int argc, char** argv) {
             print_row({group, what, gflop, t.best, gflop / t.best, now, gflop / t.best / now, t.foreign});
         };
         for (const Conv& c : convs) {
-            if (quick && c.heavy) continue;
+            if ((quick && c.heavy) || !selected(c.what)) continue;
             ops::Conv2dParams p;
             p.stride = {c.stride, c.stride};
             p.padding = {c.pad, c.pad};
@@ -227,7 +230,7 @@ int main(int argc, char** argv) {
             report("conv2d", c.what, gflop, t);
         }
         for (const Lin& l : lins) {
-            if (quick && l.heavy) continue;
+            if ((quick && l.heavy) || !selected(l.what)) continue;
             ops::PackedLinear fc(random({l.out, l.in}, 4), random({l.out}, 5), mode);
             Tensor x = random({1, l.m, l.in}, 6);
             const double gflop = 2.0 * double(l.m) * double(l.in) * double(l.out) / 1e9;
@@ -235,7 +238,7 @@ int main(int argc, char** argv) {
             report("linear", l.what, gflop, t);
         }
         for (const Attn& a : attns) {
-            if (quick && a.heavy) continue;
+            if ((quick && a.heavy) || !selected(a.what)) continue;
             // Heads as a strided view of [1, T, H·d] projections, as the UNet produces them.
             Tensor q = random({1, a.tq, a.heads, a.d}, 7).permute({0, 2, 1, 3});
             Tensor k = random({1, a.tk, a.heads, a.d}, 8).permute({0, 2, 1, 3});
@@ -245,7 +248,7 @@ int main(int argc, char** argv) {
             report("attention", a.what, gflop, t);
         }
     }
-    if (!quick) {
+    if (!quick && only.empty()) {
         // Memory-bound ops: GB/s of (input + output) bytes at UNet 64x64 / VAE 256x256 sizes.
         fmt::print("\n== memory-bound ops (F32) ==\n{:<44} {:>9} {:>9} {:>8}\n", "op", "ms", "GB/s", "foreign");
         Tensor x = random({1, 320, 64, 64}, 10), big = random({1, 256, 256, 256}, 11), bias = random({1, 320, 1, 1}, 12);

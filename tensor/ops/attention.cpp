@@ -153,9 +153,20 @@ Tensor attention(const Tensor& q0, const Tensor& k0, const Tensor& v0, const Att
 
 #pragma omp parallel
     {
-        std::vector<float> S(kBlockQ * kBlockK), O(kBlockQ * Dv), m(kBlockQ), l(kBlockQ);
-        std::vector<uint16_t> P16(mode == Compute::BF16 ? kBlockQ * kBlockK : 0);
-        std::vector<std::byte> pad(scratch + 64);
+        // Per-thread blocks kept between calls: fresh ones would page-fault in every call
+        // (OpenMP's threads persist, so these are allocated once per thread and size).
+        thread_local std::vector<float> S, O, m, l;
+        thread_local std::vector<uint16_t> P16;
+        thread_local std::vector<std::byte> pad;
+        auto fit = [](auto& v, size_t n) {
+            if (v.size() < n) v.resize(n);
+        };
+        fit(S, size_t(kBlockQ * kBlockK));
+        fit(O, size_t(kBlockQ * Dv));
+        fit(m, size_t(kBlockQ));
+        fit(l, size_t(kBlockQ));
+        if (mode == Compute::BF16) fit(P16, size_t(kBlockQ * kBlockK));
+        fit(pad, scratch + 64);
         dnnl::stream& st = detail::stream();
         const memory::desc pad_desc({int64_t(scratch) + 64}, memory::data_type::u8, memory::format_tag::a);
         memory scratch_mem(pad_desc, detail::engine(), pad.data());
@@ -170,8 +181,8 @@ Tensor attention(const Tensor& q0, const Tensor& k0, const Tensor& v0, const Att
             try {
                 const int64_t qb = item % nqb, h = (item / nqb) % H, b = item / (nqb * H);
                 const int64_t q0i = qb * kBlockQ, bq = std::min(kBlockQ, Tq - q0i);
-                std::fill(m.begin(), m.end(), -INFINITY);
-                std::fill(l.begin(), l.end(), 0.0f);
+                std::fill(m.begin(), m.begin() + bq, -INFINITY);
+                std::fill(l.begin(), l.begin() + bq, 0.0f);
                 std::fill(O.begin(), O.begin() + bq * Dv, 0.0f);
                 memory qm(q_desc(bq), detail::engine(),
                           const_cast<std::byte*>(Q.base(b, h) + q0i * Q.row_stride() * Q.esize()));

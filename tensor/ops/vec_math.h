@@ -95,14 +95,19 @@ inline double sum_sq_dev(const float* x, int64_t n, double mean) {
 }
 
 inline float max(const float* x, int64_t n) {
-    float acc[16];
-    for (float& a : acc) a = -__builtin_inff();
+    // gcc keeps a 16-accumulator max scalar (NaN ordering); a vector type makes it one vmaxps.
+    typedef float v16 __attribute__((vector_size(64)));
+    v16 acc;
+    for (int l = 0; l < 16; ++l) acc[l] = -__builtin_inff();
     int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; ++l) acc[l] = acc[l] > x[i + l] ? acc[l] : x[i + l];
+    for (; i + 16 <= n; i += 16) {
+        v16 v;
+        __builtin_memcpy(&v, x + i, sizeof v);
+        acc = acc > v ? acc : v;
+    }
     float m = -__builtin_inff();
     for (; i < n; ++i) m = m > x[i] ? m : x[i];
-    for (float a : acc) m = m > a ? m : a;
+    for (int l = 0; l < 16; ++l) m = m > acc[l] ? m : acc[l];
     return m;
 }
 
