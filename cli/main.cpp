@@ -5,6 +5,7 @@
 //   weft nodes [--json] [NAME]              the node types this build knows
 //   weft convert ui_workflow.json           print a workflow in API format
 //   weft demo-model DIR                     write the random-weight SD1 demo checkpoint
+//   weft serve [--port N]                   serve ComfyUI's HTTP + WebSocket API
 //
 // Exit codes: 0 ok, 1 a node failed or the run was interrupted, 2 invalid workflow or bad usage,
 // 3 a workflow file is missing or unreadable.
@@ -13,6 +14,7 @@
 #include "exit_codes.h"
 #include "nodes_command.h"
 #include "run_command.h"
+#include "serve_command.h"
 #include "validate_command.h"
 
 #include <weft/error.h>
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
     add_convert_command(app, convert_args);
     DemoModelArgs demo_args;
     add_demo_model_command(app, demo_args);
+    ServeArgs serve_args;
+    add_serve_command(app, serve_args);
 
     try {
         app.parse(argc, argv);
@@ -57,6 +61,7 @@ int main(int argc, char** argv) {
         if (app.got_subcommand("nodes")) return nodes_command(nodes_args);
         if (app.got_subcommand("convert")) return convert_command(convert_args);
         if (app.got_subcommand("demo-model")) return demo_model_command(demo_args);
+        if (app.got_subcommand("serve")) return serve_command(serve_args);
         return kExitInvalid;
     } catch (const CliError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());

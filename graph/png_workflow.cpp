@@ -93,13 +93,14 @@ std::vector<std::pair<std::string, std::string>> png_text_chunks(std::string_vie
         const std::string_view data = bytes.substr(data_at, length);
         pos = data_at + length + 4;  // skip the CRC
         if (type == "IEND") break;
-        if (type != "tEXt" && type != "zTXt" && type != "iTXt") continue;
+        // "comf": the keyword\0text chunks ComfyUI's SaveAnimatedPNG writes after the image data.
+        if (type != "tEXt" && type != "zTXt" && type != "iTXt" && type != "comf") continue;
 
         const size_t nul = data.find('\0');
         if (nul == std::string_view::npos) throw png_error(origin, "a " + std::string(type) + " chunk has no keyword");
         std::string keyword = latin1_to_utf8(data.substr(0, nul));
         std::string_view rest = data.substr(nul + 1);
-        if (type == "tEXt") {
+        if (type == "tEXt" || type == "comf") {
             out.emplace_back(std::move(keyword), latin1_to_utf8(rest));
         } else if (type == "zTXt") {
             if (rest.empty()) throw png_error(origin, "the zTXt chunk '" + keyword + "' is truncated");

@@ -6,6 +6,7 @@
 
 #include "graph/parse_api.h"
 #include "graph/parse_ui.h"
+#include "graph/media_workflow.h"
 #include "graph/parse_yaml.h"
 #include "graph/png_workflow.h"
 
@@ -47,6 +48,7 @@ namespace {
 Workflow parse_any(std::string_view text, std::string_view origin, const NodeRegistry* registry) {
     std::string_view body = text;
     if (body.substr(0, 8) == "\x89PNG\r\n\x1a\n") return graph::parse_png_workflow(body, origin, registry);
+    if (graph::is_media_container(body)) return graph::parse_media_workflow(body, origin, registry);
     if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // UTF-8 byte-order mark
     size_t first = body.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos)

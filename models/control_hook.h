@@ -22,6 +22,9 @@ struct ControlQuery {
     double sigma = 0;         // this step's sigma (start/end percent are compared against it)
     const Tensor& context;    // cross-attention context, [B, T, D]
     const ModelSamplingDiscrete& sampling;
+    /// How many conditioning entries' rows x_in stacks (ComfyUI's batched_number, e.g. 2 for
+    /// positive and negative evaluated together): a hint batch is repeated per entry.
+    int64_t batched_number = 1;
 };
 
 class ControlHook {

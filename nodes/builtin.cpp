@@ -21,9 +21,19 @@ void register_builtin_nodes(NodeRegistry& registry) {
     nodes::register_latent_file_nodes(registry);
     nodes::register_load_image_nodes(registry);
     nodes::register_sd_loader_nodes(registry);
+    nodes::register_lora_nodes(registry);
     nodes::register_sd_conditioning_nodes(registry);
+    nodes::register_conditioning_area_nodes(registry);
+    nodes::register_inpaint_nodes(registry);
+    nodes::register_vae_tiled_nodes(registry);
     nodes::register_sampler_nodes(registry);
     nodes::register_vae_nodes(registry);
+    nodes::register_controlnet_nodes(registry);
+    nodes::register_upscale_nodes(registry);
+    nodes::register_custom_sampling_nodes(registry);
+    nodes::register_model_sampling_nodes(registry);
+    nodes::register_video_nodes(registry);
+    nodes::register_animation_nodes(registry);
 }
 
 // The definitions are built once; each call returns a new registry sharing them (definitions are

@@ -29,7 +29,7 @@ std::vector<std::string> list_model_files(const Folders& folders, const std::vec
             if (!fs::is_directory(dir, ec)) continue;
             for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
                  !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-                if (it->is_regular_file(ec) && is_model_file(it->path())) names.insert(fs::relative(it->path(), dir, ec).generic_string());
+                if (it->is_regular_file(ec) && is_model_file(it->path())) names.insert(it->path().lexically_relative(dir).generic_string());  // lexical: a symlinked file keeps its own name
         }
     return {names.begin(), names.end()};
 }

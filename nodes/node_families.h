@@ -20,8 +20,18 @@ void register_latent_math_nodes(NodeRegistry& r);      // latent_math_nodes.cpp:
 void register_latent_file_nodes(NodeRegistry& r);      // latent_files.cpp: SaveLatent, LoadLatent
 void register_load_image_nodes(NodeRegistry& r);
 void register_sd_loader_nodes(NodeRegistry& r);        // sd_loader_nodes.cpp: CheckpointLoader(Simple), UNETLoader, CLIPLoader, VAELoader
+void register_lora_nodes(NodeRegistry& r);             // lora_nodes.cpp: LoraLoader, LoraLoaderModelOnly
 void register_sd_conditioning_nodes(NodeRegistry& r);  // sd_conditioning_nodes.cpp: CLIPTextEncode, CLIPSetLastLayer, ConditioningCombine, ConditioningZeroOut
+void register_conditioning_area_nodes(NodeRegistry& r); // conditioning_area_nodes.cpp: ConditioningAverage, ConditioningConcat, ConditioningSetArea*, ConditioningSetMask, ConditioningSetTimestepRange
+void register_inpaint_nodes(NodeRegistry& r);            // inpaint_nodes.cpp: SetLatentNoiseMask, VAEEncodeForInpaint, InpaintModelConditioning
+void register_vae_tiled_nodes(NodeRegistry& r);          // vae_tiled_nodes.cpp: VAEDecodeTiled, VAEEncodeTiled
 void register_sampler_nodes(NodeRegistry& r);          // sampler_nodes.cpp: KSampler, KSamplerAdvanced
+void register_custom_sampling_nodes(NodeRegistry& r);  // custom_sampling_nodes.cpp: SamplerCustom(Advanced), KSamplerSelect, *Scheduler, *Sigmas, *Noise, *Guider
+void register_model_sampling_nodes(NodeRegistry& r);   // model_sampling_nodes.cpp: ModelSamplingDiscrete, RescaleCFG
 void register_vae_nodes(NodeRegistry& r);              // vae_nodes.cpp: VAEDecode, VAEEncode       // load_image.cpp: LoadImage, LoadImageMask
+void register_upscale_nodes(NodeRegistry& r);          // upscale_nodes.cpp: UpscaleModelLoader, ImageUpscaleWithModel
+void register_controlnet_nodes(NodeRegistry& r);       // controlnet_nodes.cpp: ControlNetLoader, DiffControlNetLoader, ControlNetApply(Advanced)
+void register_video_nodes(NodeRegistry& r);            // video_nodes.cpp: LoadVideo, CreateVideo, GetVideoComponents, SaveVideo, SaveWEBM
+void register_animation_nodes(NodeRegistry& r);        // animation_nodes.cpp: SaveAnimatedWEBP, SaveAnimatedPNG
 
 }  // namespace weft::nodes

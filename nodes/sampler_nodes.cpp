@@ -25,8 +25,6 @@ const std::vector<std::string> kSchedulers = {"simple", "sgm_uniform", "karras",
 void check_conditioning(NodeContext& ctx, const char* input, const Conditioning& c, const models::DiffusionModel& model) {
     if (c.empty()) throw Error("invalid_input_type", "the conditioning is empty").at_node(ctx.node_id()).at_input(input);
     for (const ConditioningItem& item : c) {
-        if (item.extras && (item.extras->contains("area") || item.extras->contains("mask") || item.extras->contains("control")))
-            throw Error("invalid_input_type", "area, mask and ControlNet conditioning are not supported by weft's sampler yet").at_node(ctx.node_id()).at_input(input);
         if (item.embedding.dim() != 3 || item.embedding.size(2) != model.unet.context_dim())
             throw Error("invalid_input_type", "conditioning " + item.embedding.describe() + " does not fit this model (context width " +
                                                   std::to_string(model.unet.context_dim()) + ")")
@@ -42,11 +40,11 @@ void run_sampler(NodeContext& ctx, models::KSamplerParams p, const char* seed_in
     const Conditioning& neg = ctx.input("negative").as_conditioning();
     check_conditioning(ctx, "positive", pos, *model);
     check_conditioning(ctx, "negative", neg, *model);
-    if (latent.noise_mask.defined())
-        throw Error("invalid_input_type", "latents with a noise_mask (inpainting) are not supported by weft's sampler yet").at_node(ctx.node_id()).at_input("latent_image");
-    if (latent.samples.dim() != 4 || latent.samples.size(1) != model->unet.in_channels())
+    // Inpainting UNets (9 input channels) sample 4-channel latents; the other 5 come from the conditioning.
+    const int64_t latent_channels = model->unet.in_channels() == 9 ? 4 : model->unet.in_channels();
+    if (latent.samples.dim() != 4 || latent.samples.size(1) != latent_channels)
         throw Error("invalid_input_type", "the latent " + latent.samples.describe() + " does not fit this model (" +
-                                              std::to_string(model->unet.in_channels()) + " channels)")
+                                              std::to_string(latent_channels) + " channels)")
             .at_node(ctx.node_id())
             .at_input("latent_image");
     p.seed = ctx.input(seed_input).as_uint64();
@@ -55,14 +53,16 @@ void run_sampler(NodeContext& ctx, models::KSamplerParams p, const char* seed_in
     p.sampler = ctx.get_string("sampler_name");
     p.scheduler = ctx.get_string("scheduler");
     p.batch_index = latent.batch_index;
+    p.guidance = model->guidance;  // RescaleCFG and other sampling patches
     if (!models::has_sampler(p.sampler))
         throw Error("value_not_in_list", "sampler '" + p.sampler + "' is not implemented in weft yet").at_node(ctx.node_id()).at_input("sampler_name");
-    models::ModelFn fn = [&](const Tensor& x_in, float timestep, models::CondKind kind) {
-        return models::predict_conditioned({model->unet, model->sampling}, x_in, timestep, kind == models::CondKind::Positive ? pos : neg);
-    };
+    p.noise_mask = latent.noise_mask;
     Tensor samples;
     try {
-        samples = models::ksample(model->sampling, fn, latent.samples.to(DType::F32).contiguous(), p,
+        const Tensor start = latent.samples.to(DType::F32).contiguous();
+        // Inpainting UNets take extra input channels (mask, masked latent) from the conditioning.
+        const models::DenoiseFn fn = models::conditioned_denoiser({model->unet, model->sampling}, {&pos, &neg}, start, latent.noise_mask, p.latent_scale);
+        samples = models::ksample_denoised(model->sampling, fn, start, p,
                                   [&](const models::StepInfo& s) { ctx.progress(s.i + 1, s.total); });
     } catch (Error& e) {
         if (e.node_id().empty()) e.at_node(ctx.node_id());

@@ -24,6 +24,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The npm client tests (tests/server/js) need Node.js (Debian's 18 or newer) and the two ComfyUI
+# clients; without them those tests skip, so a failure here only warns.
+if ! command -v node >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -q --no-install-recommends nodejs npm ||
+    { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends nodejs npm; } ||
+    echo "warning: could not install nodejs/npm; the npm client tests will be skipped" >&2
+fi
+if [ ! -d tests/server/js/node_modules ] && command -v npm >/dev/null 2>&1; then
+  (cd tests/server/js && npm ci --no-audit --no-fund) ||
+    echo "warning: npm ci in tests/server/js failed; the npm client tests will be skipped" >&2
+fi
+
 jobs=$(nproc)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
 cmake --build build -j "$jobs"

@@ -77,4 +77,17 @@ ClipText::Output ClipText::forward(const std::vector<std::vector<int64_t>>& ids,
     return out;
 }
 
+void ClipText::visit_layers(const LayerVisitor& v) {
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const std::string p = "encoder.layers." + std::to_string(i) + ".";
+        Layer& L = layers_[i];
+        v(p + "self_attn.q_proj", L.q);
+        v(p + "self_attn.k_proj", L.k);
+        v(p + "self_attn.v_proj", L.v);
+        v(p + "self_attn.out_proj", L.out);
+        v(p + "mlp.fc1", L.fc1);
+        v(p + "mlp.fc2", L.fc2);
+    }
+}
+
 }  // namespace weft::nets

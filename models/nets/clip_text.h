@@ -34,6 +34,10 @@ public:
     int64_t layers() const { return static_cast<int64_t>(layers_.size()); }
     int64_t positions() const { return positions_; }
 
+    /// Visits every encoder layer's linears by key ("encoder.layers.0.self_attn.q_proj",
+    /// "encoder.layers.0.mlp.fc1"); call on a copy to attach LoRAs (weights stay shared).
+    void visit_layers(const LayerVisitor& v);
+
 private:
     struct Layer {
         Norm ln1, ln2;

@@ -20,6 +20,43 @@ Conv Conv::load(const WeightTable& t, const std::string& name, int64_t in, int64
     return Conv{ops::PackedConv2d(w, t.get(name + ".bias", {out}), p, mode)};
 }
 
+void LinearAdapter::pack() const {
+    std::call_once(packed_, [this] {
+        if (down_w_.defined()) down_ = ops::PackedLinear(down_w_, Tensor(), mode_);
+        up_ = ops::PackedLinear(up_w_, Tensor(), mode_);
+        down_w_ = up_w_ = Tensor();  // the packed copies replace them
+    });
+}
+
+Tensor LinearAdapter::add_to(Tensor y, const Tensor& x) const {
+    pack();
+    // The branch is added through the matmul's fused residual: no extra pass over y.
+    return down_.defined() ? up_(down_(x), y) : up_(x, y);
+}
+
+void ConvAdapter::pack() const {
+    std::call_once(packed_, [this] {
+        if (down_w_.defined()) down_ = ops::PackedConv2d(down_w_, Tensor(), params_, mode_);
+        up_ = ops::PackedConv2d(up_w_, Tensor(), down_w_.defined() ? ops::Conv2dParams{} : params_, mode_);
+        down_w_ = up_w_ = Tensor();
+    });
+}
+
+Tensor ConvAdapter::add_to(Tensor y, const Tensor& x) const {
+    pack();
+    return ops::add(y, down_.defined() ? up_(down_(x)) : up_(x));
+}
+
+Tensor Linear::adapted(Tensor y, const Tensor& x) const {
+    for (const auto& a : adapters) y = a->add_to(std::move(y), x);
+    return y;
+}
+
+Tensor Conv::adapted(Tensor y, const Tensor& x) const {
+    for (const auto& a : adapters) y = a->add_to(std::move(y), x);
+    return y;
+}
+
 Norm Norm::load(const WeightTable& t, const std::string& name, int64_t channels, float eps, int64_t groups) {
     return Norm{t.f32(name + ".weight", {channels}), t.f32(name + ".bias", {channels}), eps, groups};
 }

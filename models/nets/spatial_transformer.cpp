@@ -15,6 +15,13 @@ Tensor CrossAttention::forward(const Tensor& x_norm, const Tensor& context, cons
     return to_out(o, residual);
 }
 
+void CrossAttention::visit_layers(const std::string& prefix, const LayerVisitor& v) {
+    v(prefix + "to_q", to_q);
+    v(prefix + "to_k", to_k);
+    v(prefix + "to_v", to_v);
+    v(prefix + "to_out.0", to_out);
+}
+
 TransformerBlock TransformerBlock::load(const WeightTable& t, int64_t dim, int64_t context_dim, int64_t heads, ops::Compute mode) {
     return TransformerBlock{Norm::load(t, "norm1", dim, 1e-5f),
                             Norm::load(t, "norm2", dim, 1e-5f),
@@ -30,6 +37,13 @@ Tensor TransformerBlock::forward(const Tensor& x, const Tensor& context, ops::Co
     Tensor y = attn1.forward(h, h, x, mode);
     y = attn2.forward(norm2.layer(y), context, y, mode);
     return ff_out(ops::geglu(ff_in(norm3.layer(y))), y);
+}
+
+void TransformerBlock::visit_layers(const std::string& prefix, const LayerVisitor& v) {
+    attn1.visit_layers(prefix + "attn1.", v);
+    attn2.visit_layers(prefix + "attn2.", v);
+    v(prefix + "ff.net.0.proj", ff_in);
+    v(prefix + "ff.net.2", ff_out);
 }
 
 SpatialTransformer SpatialTransformer::load(const WeightTable& t, int64_t channels, int64_t heads, ops::Compute mode) {
@@ -51,6 +65,12 @@ Tensor SpatialTransformer::forward(const Tensor& x, const Tensor& context) const
     Tensor tokens = proj_in(to_tokens(norm.group(x)));
     for (const TransformerBlock& b : blocks) tokens = b.forward(tokens, context, mode);
     return ops::add(from_tokens(proj_out(tokens), h, w), x);
+}
+
+void SpatialTransformer::visit_layers(const std::string& prefix, const LayerVisitor& v) {
+    v(prefix + "proj_in", proj_in);
+    v(prefix + "proj_out", proj_out);
+    for (size_t i = 0; i < blocks.size(); ++i) blocks[i].visit_layers(prefix + "transformer_blocks." + std::to_string(i) + ".", v);
 }
 
 }  // namespace weft::nets

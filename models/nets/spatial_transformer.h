@@ -15,6 +15,8 @@ struct CrossAttention {
     static CrossAttention load(const WeightTable& t, int64_t dim, int64_t context_dim, int64_t heads, ops::Compute mode);
     /// x [B, T, dim]; context [B, Tc, context_dim] (x itself for self-attention); returns x + attn.
     Tensor forward(const Tensor& x_norm, const Tensor& context, const Tensor& residual, ops::Compute mode) const;
+    /// `prefix` ends with '.' ("...attn1."); keys as stored: to_q, to_k, to_v, to_out.0.
+    void visit_layers(const std::string& prefix, const LayerVisitor& v);
 };
 
 struct TransformerBlock {
@@ -24,6 +26,7 @@ struct TransformerBlock {
 
     static TransformerBlock load(const WeightTable& t, int64_t dim, int64_t context_dim, int64_t heads, ops::Compute mode);
     Tensor forward(const Tensor& x, const Tensor& context, ops::Compute mode) const;
+    void visit_layers(const std::string& prefix, const LayerVisitor& v);
 };
 
 struct SpatialTransformer {
@@ -36,6 +39,8 @@ struct SpatialTransformer {
     /// `t` is the block's table (e.g. "input_blocks.1.1."); depth and context width come from keys.
     static SpatialTransformer load(const WeightTable& t, int64_t channels, int64_t heads, ops::Compute mode);
     Tensor forward(const Tensor& x, const Tensor& context) const;
+    /// Visits proj_in, proj_out and every transformer block's linears under `prefix` ("input_blocks.1.1.").
+    void visit_layers(const std::string& prefix, const LayerVisitor& v);
 };
 
 }  // namespace weft::nets

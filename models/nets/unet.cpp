@@ -42,6 +42,40 @@ Tensor ResBlock::forward(const Tensor& x, const Tensor& emb_silu) const {
     return ops::add(skip ? (*skip)(x) : x, h);
 }
 
+void ResBlock::visit_layers(const std::string& prefix, const LayerVisitor& v) {
+    v(prefix + "in_layers.2", in_conv);
+    v(prefix + "emb_layers.1", emb);
+    v(prefix + "out_layers.3", out_conv);
+    if (skip) v(prefix + "skip_connection", *skip);
+}
+
+namespace {
+
+/// Copies each layer of `block` (copy-on-write for the caller's UNet) and visits it.
+void visit_block(std::vector<std::shared_ptr<UNet::Layer>>& block, const std::string& prefix, const LayerVisitor& v) {
+    for (size_t k = 0; k < block.size(); ++k) {
+        auto copy = std::make_shared<UNet::Layer>(*block[k]);
+        const std::string p = prefix + std::to_string(k) + ".";
+        if (auto* r = std::get_if<ResBlock>(&copy->op)) r->visit_layers(p, v);
+        else if (auto* s = std::get_if<SpatialTransformer>(&copy->op)) s->visit_layers(p, v);
+        else if (auto* c = std::get_if<PlainConv>(&copy->op)) v(prefix + std::to_string(k), c->conv);
+        else if (auto* d = std::get_if<Downsample>(&copy->op)) v(p + "op", d->conv);
+        else if (auto* u = std::get_if<Upsample>(&copy->op)) v(p + "conv", u->conv);
+        block[k] = std::move(copy);
+    }
+}
+
+}  // namespace
+
+void UNet::visit_layers(const LayerVisitor& v) {
+    v("time_embed.0", time1_);
+    v("time_embed.2", time2_);
+    for (size_t n = 0; n < input_.size(); ++n) visit_block(input_[n], "input_blocks." + std::to_string(n) + ".", v);
+    visit_block(middle_, "middle_block.", v);
+    for (size_t n = 0; n < output_.size(); ++n) visit_block(output_[n], "output_blocks." + std::to_string(n) + ".", v);
+    v("out.2", out_conv_);
+}
+
 Tensor timestep_embedding(const Tensor& timesteps, int64_t dim) {
     const int64_t b = timesteps.numel(), half = dim / 2;
     Tensor t = timesteps.to(DType::F32).contiguous();
@@ -58,10 +92,7 @@ Tensor timestep_embedding(const Tensor& timesteps, int64_t dim) {
     return out;
 }
 
-namespace {
-
-/// Reads one numbered block ("input_blocks.N" etc.): its layers in order, tracking channels.
-std::vector<std::shared_ptr<UNet::Layer>> load_block(const WeightTable& t, int64_t& channels, int64_t emb_dim, const UNetOptions& o) {
+UNetBlock load_unet_block(const WeightTable& t, int64_t& channels, int64_t emb_dim, const UNetOptions& o) {
     std::vector<std::shared_ptr<UNet::Layer>> layers;
     for (int64_t k = 0;; ++k) {
         const std::string p = std::to_string(k);
@@ -90,8 +121,7 @@ std::vector<std::shared_ptr<UNet::Layer>> load_block(const WeightTable& t, int64
     return layers;
 }
 
-Tensor run_block(const std::vector<std::shared_ptr<UNet::Layer>>& block, Tensor h, const Tensor& emb, const Tensor& context,
-                 const Shape* upsample_to) {
+Tensor run_unet_block(const UNetBlock& block, Tensor h, const Tensor& emb, const Tensor& context, const Shape* upsample_to) {
     for (const auto& layer : block) {
         if (auto* r = std::get_if<ResBlock>(&layer->op)) {
             h = r->forward(h, emb);
@@ -110,8 +140,6 @@ Tensor run_block(const std::vector<std::shared_ptr<UNet::Layer>>& block, Tensor 
     return h;
 }
 
-}  // namespace
-
 UNet UNet::load(const WeightTable& t, const UNetOptions& o) {
     UNet u;
     const Tensor& first = t.get("input_blocks.0.0.weight");
@@ -127,15 +155,15 @@ UNet UNet::load(const WeightTable& t, const UNetOptions& o) {
     for (int64_t n = 0; t.has("input_blocks." + std::to_string(n) + ".0.weight") || t.has("input_blocks." + std::to_string(n) + ".0.in_layers.0.weight") ||
                         t.has("input_blocks." + std::to_string(n) + ".0.op.weight");
          ++n) {
-        u.input_.push_back(load_block(t.sub("input_blocks." + std::to_string(n)), channels, emb_dim, o));
+        u.input_.push_back(load_unet_block(t.sub("input_blocks." + std::to_string(n)), channels, emb_dim, o));
         skip_channels.push_back(channels);
     }
-    u.middle_ = load_block(t.sub("middle_block"), channels, emb_dim, o);
+    u.middle_ = load_unet_block(t.sub("middle_block"), channels, emb_dim, o);
     for (int64_t n = 0; t.has("output_blocks." + std::to_string(n) + ".0.in_layers.0.weight"); ++n) {
         if (skip_channels.empty()) throw Error("model_load_failed", "UNet has more output blocks than skip connections", t.path()).at_path(t.path());
         channels += skip_channels.back();
         skip_channels.pop_back();
-        u.output_.push_back(load_block(t.sub("output_blocks." + std::to_string(n)), channels, emb_dim, o));
+        u.output_.push_back(load_unet_block(t.sub("output_blocks." + std::to_string(n)), channels, emb_dim, o));
     }
     if (u.input_.empty() || u.output_.size() != u.input_.size())
         throw Error("model_load_failed", "UNet blocks do not pair up (" + std::to_string(u.input_.size()) + " input, " +
@@ -177,11 +205,11 @@ Tensor UNet::forward(const Tensor& x, const Tensor& timesteps, const Tensor& con
     std::vector<Tensor> skips;
     Tensor h = x;
     for (size_t i = 0; i < input_.size(); ++i) {
-        h = run_block(input_[i], h, emb_silu, context, nullptr);
+        h = run_unet_block(input_[i], h, emb_silu, context, nullptr);
         h = add_control(std::move(h), control_input, i, "input block");
         skips.push_back(h);
     }
-    h = run_block(middle_, h, emb_silu, context, nullptr);
+    h = run_unet_block(middle_, h, emb_silu, context, nullptr);
     if (control && control->middle.defined()) {
         if (control->middle.shape() != h.shape())
             throw Error("invalid_input_type", "control residual for the middle block is " + control->middle.describe() + ", the UNet has " + h.describe());
@@ -192,7 +220,7 @@ Tensor UNet::forward(const Tensor& x, const Tensor& timesteps, const Tensor& con
         h = ops::concat({h, skip}, 1);
         skips.pop_back();
         const Shape* next = skips.empty() ? nullptr : &skips.back().shape();
-        h = run_block(block, h, emb_silu, context, next);
+        h = run_unet_block(block, h, emb_silu, context, next);
     }
     return out_conv_(out_norm_.group_silu(h));
 }

@@ -29,6 +29,8 @@ struct ResBlock {
 
     static ResBlock load(const WeightTable& t, int64_t in, int64_t emb_dim, ops::Compute mode);
     Tensor forward(const Tensor& x, const Tensor& emb_silu) const;
+    /// in_layers.2, emb_layers.1, out_layers.3, skip_connection under `prefix` ("input_blocks.1.0.").
+    void visit_layers(const std::string& prefix, const LayerVisitor& v);
 };
 
 /// What a ControlNet or T2I-adapter adds inside the UNet (ComfyUI's control dict), indexed by
@@ -53,6 +55,12 @@ public:
     int64_t context_dim() const { return context_dim_; }
     size_t input_block_count() const { return input_.size(); }
 
+    /// Visits every linear and convolution by its key ("input_blocks.1.1.proj_in", "time_embed.0",
+    /// "output_blocks.2.1.conv"). Each numbered-block layer is copied first (its weights stay
+    /// shared), so calling this on a copy of a UNet leaves the original untouched: a LoRA'd model
+    /// is a structural copy of its base.
+    void visit_layers(const LayerVisitor& v);
+
     struct Layer;  // one entry of a numbered block
 
 private:
@@ -63,6 +71,15 @@ private:
     Norm out_norm_;
     Conv out_conv_;
 };
+
+/// One numbered block ("input_blocks.N", "middle_block", "output_blocks.N") as stored: its
+/// layers in order. Shared with the ControlNet, whose encoder has the UNet's layout.
+using UNetBlock = std::vector<std::shared_ptr<UNet::Layer>>;
+/// Reads the block under `t`; `channels` is its input width on entry and its output width after.
+UNetBlock load_unet_block(const WeightTable& t, int64_t& channels, int64_t emb_dim, const UNetOptions& o);
+/// Runs a block; `emb_silu` = SiLU(time embedding); Upsample layers resize to `upsample_to`'s
+/// spatial size when given (odd skip sizes), else double.
+Tensor run_unet_block(const UNetBlock& block, Tensor h, const Tensor& emb_silu, const Tensor& context, const Shape* upsample_to);
 
 /// ComfyUI's sinusoidal timestep embedding: [cos(t·f_i), sin(t·f_i)], f_i = 10000^(-i/half).
 Tensor timestep_embedding(const Tensor& timesteps, int64_t dim);

@@ -1,6 +1,7 @@
 // models/sampling/k_samplers_dpmpp.cpp — exponential-integrator samplers in log-SNR time:
 // DPM-Solver++ (2S ancestral, SDE, 2M, 2M SDE, 3M SDE), RES multistep, ER-SDE, SEEDS-2 /
 // exponential Heun. Written for eps/v models (half log-SNR lambda = -log sigma, alpha = 1).
+#include "models/sampling/guidance.h"
 #include "models/sampling/sampler_util.h"
 
 #include <vector>
@@ -195,7 +196,7 @@ Tensor sample_dpmpp_3m_sde(const Denoiser& D, Tensor x, const Sigmas& s, const S
 
 namespace {
 
-Tensor res_multistep_impl(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx, double eta) {
+Tensor res_multistep_impl(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx, double eta, bool cfg_pp) {
     const int n = step_count(s);
     const double s_noise = s_noise_or(ctx, 1.0);
     NoiseSampler noise = default_noise(ctx, x);
@@ -203,11 +204,19 @@ Tensor res_multistep_impl(const Denoiser& D, Tensor x, const Sigmas& s, const Sa
     double old_sigma_down = 0;
     for (int i = 0; i < n; ++i) {
         const Tensor den = D(x, s[i]);
+        // CFG++: steer with the unconditional prediction, keep the guided one as the target.
+        // Without a guider (no tap) the prediction is its own uncond.
+        Tensor uncond = den;
+        if (cfg_pp && ctx.guidance && ctx.guidance->uncond_denoised.defined()) uncond = ctx.guidance->uncond_denoised;
         const auto [down, up] = ancestral_step(s[i], s[i + 1], eta);
         report(ctx, i, n, s[i], x, den);
         if (down == 0.0 || !old.defined()) {
-            const Tensor d = to_d(x, s[i], den);
-            x = tm::axpby(1.0f, x, float(down - s[i]), d);
+            if (cfg_pp) {
+                x = tm::axpby(1.0f, den, float(down), to_d(x, s[i], uncond));
+            } else {
+                const Tensor d = to_d(x, s[i], den);
+                x = tm::axpby(1.0f, x, float(down - s[i]), d);
+            }
         } else {
             const double t = -std::log(double(s[i])), t_old = -std::log(old_sigma_down);
             const double t_next = -std::log(down), t_prev = -std::log(double(s[i - 1]));
@@ -217,10 +226,15 @@ Tensor res_multistep_impl(const Denoiser& D, Tensor x, const Sigmas& s, const Sa
             double b1 = phi1 - phi2 / c2, b2 = phi2 / c2;
             if (std::isnan(b1)) b1 = 0;
             if (std::isnan(b2)) b2 = 0;
-            x = tm::lincomb({{float(std::exp(-h)), x}, {float(h * b1), den}, {float(h * b2), old}});
+            if (cfg_pp) {
+                const Tensor shifted = tm::lincomb({{1.0f, x}, {1.0f, den}, {-1.0f, uncond}});
+                x = tm::lincomb({{float(std::exp(-h)), shifted}, {float(h * b1), uncond}, {float(h * b2), old}});
+            } else {
+                x = tm::lincomb({{float(std::exp(-h)), x}, {float(h * b1), den}, {float(h * b2), old}});
+            }
         }
         if (s[i + 1] > 0.0f && up != 0.0) x = tm::axpby(1.0f, x, float(s_noise * up), noise(s[i], s[i + 1]));
-        old = den;
+        old = cfg_pp ? uncond : den;
         old_sigma_down = down;
     }
     return x;
@@ -229,10 +243,16 @@ Tensor res_multistep_impl(const Denoiser& D, Tensor x, const Sigmas& s, const Sa
 }  // namespace
 
 Tensor sample_res_multistep(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
-    return res_multistep_impl(D, std::move(x), s, ctx, 0.0);
+    return res_multistep_impl(D, std::move(x), s, ctx, 0.0, false);
 }
 Tensor sample_res_multistep_ancestral(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
-    return res_multistep_impl(D, std::move(x), s, ctx, eta_or(ctx, 1.0));
+    return res_multistep_impl(D, std::move(x), s, ctx, eta_or(ctx, 1.0), false);
+}
+Tensor sample_res_multistep_cfg_pp(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
+    return res_multistep_impl(D, std::move(x), s, ctx, 0.0, true);
+}
+Tensor sample_res_multistep_ancestral_cfg_pp(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
+    return res_multistep_impl(D, std::move(x), s, ctx, eta_or(ctx, 1.0), true);
 }
 
 Tensor sample_er_sde(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
@@ -339,6 +359,56 @@ Tensor seeds_2_impl(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerC
 Tensor sample_seeds_2(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
     return seeds_2_impl(D, std::move(x), s, ctx, eta_or(ctx, 1.0), s_noise_or(ctx, 1.0), 0.5, false);
 }
+Tensor sample_seeds_3(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
+    // SEEDS-3 (data prediction, VP): stages at r1 = 1/3 and r2 = 2/3 of the log-SNR step.
+    constexpr double r1 = 1.0 / 3.0, r2 = 2.0 / 3.0;
+    const double eta = eta_or(ctx, 1.0), s_noise = s_noise_or(ctx, 1.0);
+    const bool inject = eta > 0 && s_noise > 0;
+    const int n = step_count(s);
+    NoiseSampler noise = inject ? default_noise(ctx, x) : NoiseSampler{};
+    auto phi1 = [](double h) { return std::expm1(h); };                 // h * phi_1(h)
+    auto phi2 = [](double h) { return (std::expm1(h) - h) / h; };       // h * phi_2(h)
+    for (int i = 0; i < n; ++i) {
+        const Tensor den = D(x, s[i]);
+        report(ctx, i, n, s[i], x, den);
+        if (s[i + 1] == 0.0f) {
+            x = den;
+            continue;
+        }
+        const double ls = -std::log(double(s[i])), lt = -std::log(double(s[i + 1]));
+        const double h = lt - ls, h_eta = h * (eta + 1);
+        const double l1 = ls + r1 * h, l2 = ls + r2 * h;
+        const double sig1 = std::exp(-l1), sig2 = std::exp(-l2);
+        const double a1 = sig1 * std::exp(l1), a2 = sig2 * std::exp(l2), at = double(s[i + 1]) * std::exp(lt);
+
+        Tensor x2 = tm::axpby(float(sig1 / s[i] * std::exp(-r1 * h * eta)), x, float(-a1 * phi1(-r1 * h_eta)), den);
+        Tensor sde_noise;
+        if (inject) {
+            sde_noise = tm::scaled(noise(s[i], float(sig1)), float(std::sqrt(-std::expm1(-2 * r1 * h * eta))));
+            x2 = tm::axpby(1.0f, x2, float(sig1 * s_noise), sde_noise);
+        }
+        const Tensor den2 = D(x2, float(sig1));
+
+        const double a3_2 = r2 / r1 * phi2(-r2 * h_eta), a3_1 = phi1(-r2 * h_eta) - a3_2;
+        Tensor x3 = tm::lincomb({{float(sig2 / s[i] * std::exp(-r2 * h * eta)), x}, {float(-a2 * a3_1), den}, {float(-a2 * a3_2), den2}});
+        if (inject) {
+            const double seg = (r1 - r2) * h * eta;
+            sde_noise = tm::axpby(float(std::exp(seg)), sde_noise, float(std::sqrt(-std::expm1(2 * seg))), noise(float(sig1), float(sig2)));
+            x3 = tm::axpby(1.0f, x3, float(sig2 * s_noise), sde_noise);
+        }
+        const Tensor den3 = D(x3, float(sig2));
+
+        const double b3 = phi2(-h_eta) / r2, b1 = phi1(-h_eta) - b3;
+        x = tm::lincomb({{float(double(s[i + 1]) / s[i] * std::exp(-h * eta)), x}, {float(-at * b1), den}, {float(-at * b3), den3}});
+        if (inject) {
+            const double seg = (r2 - 1) * h * eta;
+            sde_noise = tm::axpby(float(std::exp(seg)), sde_noise, float(std::sqrt(-std::expm1(2 * seg))), noise(float(sig2), s[i + 1]));
+            x = tm::axpby(1.0f, x, float(double(s[i + 1]) * s_noise), sde_noise);
+        }
+    }
+    return x;
+}
+
 Tensor sample_exp_heun_2_x0(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
     return seeds_2_impl(D, std::move(x), s, ctx, 0.0, 0.0, 1.0, true);
 }

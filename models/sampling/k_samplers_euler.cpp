@@ -1,5 +1,6 @@
 // models/sampling/k_samplers_euler.cpp — sigma-space ODE samplers: Euler (+ancestral), Heun,
 // Heun++, DPM-2 (+ancestral), LMS, iPNDM (+variable step), gradient estimation.
+#include "models/sampling/guidance.h"
 #include "models/sampling/sampler_util.h"
 
 #include <deque>
@@ -245,24 +246,40 @@ Tensor sample_ipndm_v(const Denoiser& D, Tensor x, const Sigmas& s, const Sample
     return ipndm_impl(D, std::move(x), s, ctx, true);
 }
 
-Tensor sample_gradient_estimation(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
+namespace {
+
+Tensor gradient_estimation_impl(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx, bool cfg_pp) {
     constexpr double ge_gamma = 2.0;
     const int n = step_count(s);
     Tensor old_d;
     for (int i = 0; i < n; ++i) {
         const Tensor den = D(x, s[i]);
-        const Tensor d = to_d(x, s[i], den);
+        Tensor d;
+        if (cfg_pp && ctx.guidance && ctx.guidance->uncond_denoised.defined()) {
+            d = to_d(x, s[i], ctx.guidance->uncond_denoised);  // CFG++: direction from the uncond prediction
+        } else {
+            d = to_d(x, s[i], den);
+        }
         report(ctx, i, n, s[i], x, den);
         const float dt = s[i + 1] - s[i];
         if (s[i + 1] == 0.0f) {
             x = den;
         } else {
-            x = tm::axpby(1.0f, x, dt, d);
+            x = cfg_pp ? tm::axpby(1.0f, den, s[i + 1], d) : tm::axpby(1.0f, x, dt, d);
             if (i >= 1) x = tm::lincomb({{1.0f, x}, {float((ge_gamma - 1) * dt), d}, {float(-(ge_gamma - 1) * dt), old_d}});
         }
         old_d = d;
     }
     return x;
+}
+
+}  // namespace
+
+Tensor sample_gradient_estimation(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
+    return gradient_estimation_impl(D, std::move(x), s, ctx, false);
+}
+Tensor sample_gradient_estimation_cfg_pp(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerContext& ctx) {
+    return gradient_estimation_impl(D, std::move(x), s, ctx, true);
 }
 
 }  // namespace weft::models

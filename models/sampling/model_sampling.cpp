@@ -29,7 +29,7 @@ std::vector<double> linspace64(double start, double end, int n) {
 
 ModelSamplingDiscrete::ModelSamplingDiscrete(Prediction prediction, double linear_start, double linear_end,
                                              int timesteps, bool zsnr)
-    : prediction_(prediction) {
+    : prediction_(prediction), zsnr_(zsnr) {
     if (timesteps < 2) throw Error("invalid_input", "ModelSamplingDiscrete: needs at least 2 timesteps");
     std::vector<double> betas = linspace64(std::sqrt(linear_start), std::sqrt(linear_end), timesteps);
     std::vector<double> acp(betas.size());
@@ -64,6 +64,29 @@ ModelSamplingDiscrete ModelSamplingDiscrete::sd1(Prediction prediction) {
     return ModelSamplingDiscrete(prediction, 0.00085, 0.012, 1000, false);
 }
 
+ModelSamplingDiscrete ModelSamplingDiscrete::sd1_named(const std::string& sampling, bool zsnr) {
+    Prediction p;
+    if (sampling == "eps") p = Prediction::Eps;
+    else if (sampling == "v_prediction") p = Prediction::V;
+    else if (sampling == "x0") p = Prediction::X0;
+    else if (sampling == "img_to_img") p = Prediction::ImgToImg;
+    else if (sampling == "lcm") p = Prediction::Lcm;
+    else throw Error("value_not_in_list", "model sampling '" + sampling + "' is not supported (eps, v_prediction, lcm, x0, img_to_img)");
+    ModelSamplingDiscrete ms(p, 0.00085, 0.012, 1000, zsnr);
+    if (p == Prediction::Lcm) {
+        // Keep every 20th sigma counted back from the last: table index k holds timestep 20k + 19.
+        constexpr int kOriginal = 50;
+        const int n = static_cast<int>(ms.sigmas_.size());
+        ms.skip_ = n / kOriginal;
+        std::vector<float> kept(kOriginal);
+        for (int x = 0; x < kOriginal; ++x) kept[static_cast<size_t>(kOriginal - 1 - x)] = ms.sigmas_[static_cast<size_t>(n - 1 - x * ms.skip_)];
+        ms.sigmas_ = kept;
+        ms.log_sigmas_.resize(kept.size());
+        for (size_t i = 0; i < kept.size(); ++i) ms.log_sigmas_[i] = std::log(kept[i]);  // float32, as torch logs the kept table
+    }
+    return ms;
+}
+
 float ModelSamplingDiscrete::timestep(float sigma) const {
     const float ls = std::log(sigma);
     size_t best = 0;
@@ -75,11 +98,12 @@ float ModelSamplingDiscrete::timestep(float sigma) const {
             best = i;
         }
     }
-    return static_cast<float>(best);
+    return static_cast<float>(best * static_cast<size_t>(skip_) + static_cast<size_t>(skip_ - 1));
 }
 
 float ModelSamplingDiscrete::sigma(float t) const {
     const float hi_t = static_cast<float>(sigmas_.size() - 1);
+    if (skip_ != 1) t = (t - static_cast<float>(skip_ - 1)) / static_cast<float>(skip_);
     t = std::min(std::max(t, 0.0f), hi_t);
     const float lo = std::floor(t), hi = std::ceil(t);
     const float w = t - lo;
@@ -94,6 +118,7 @@ double ModelSamplingDiscrete::percent_to_sigma(double percent) const {
 }
 
 Tensor ModelSamplingDiscrete::calculate_input(float sigma, const Tensor& x) const {
+    if (prediction_ == Prediction::ImgToImg) return x;
     const float c_in = static_cast<float>(1.0 / std::sqrt(double(sigma) * sigma + sigma_data * sigma_data));
     return tm::scaled(x, c_in);
 }
@@ -101,6 +126,15 @@ Tensor ModelSamplingDiscrete::calculate_input(float sigma, const Tensor& x) cons
 Tensor ModelSamplingDiscrete::calculate_denoised(float sigma, const Tensor& model_output, const Tensor& x) const {
     const double s = sigma, sd = sigma_data;
     if (prediction_ == Prediction::Eps) return tm::axpby(1.0f, x, static_cast<float>(-s), model_output);
+    if (prediction_ == Prediction::X0 || prediction_ == Prediction::ImgToImg) return tm::f32(model_output);
+    if (prediction_ == Prediction::Lcm) {
+        // x0 = x - eps * sigma, then c_out * x0 + c_skip * x with sigma_data 0.5 at 10 * timestep.
+        const float t = timestep(sigma) * 10.0f;
+        const float c_skip = 0.25f / (t * t + 0.25f);
+        const float c_out = t / std::sqrt(t * t + 0.25f);
+        const Tensor x0 = tm::axpby(1.0f, x, -sigma, model_output);
+        return tm::axpby(c_out, x0, c_skip, x);
+    }
     // v-prediction: x * sd^2 / (s^2 + sd^2) - v * s * sd / sqrt(s^2 + sd^2)
     const double denom = s * s + sd * sd;
     return tm::axpby(static_cast<float>(sd * sd / denom), x, static_cast<float>(-s * sd / std::sqrt(denom)),

@@ -14,12 +14,14 @@
 
 #include <weft/tensor.h>
 
+#include <string>
 #include <vector>
 
 namespace weft::models {
 
-/// What the network predicts.
-enum class Prediction : uint8_t { Eps, V };
+/// What the network predicts (ComfyUI's EPS, V_PREDICTION, X0, IMG_TO_IMG = X0 with the raw x as
+/// input, and LCM = EPS through the consistency-model boundary conditions).
+enum class Prediction : uint8_t { Eps, V, X0, ImgToImg, Lcm };
 
 class ModelSamplingDiscrete {
 public:
@@ -29,8 +31,15 @@ public:
                           bool zsnr = false);
     /// SD1.x / SD2-base: eps (or v for SD2-768), 0.00085 .. 0.012, 1000 steps.
     static ModelSamplingDiscrete sd1(Prediction prediction = Prediction::Eps);
+    /// The ModelSamplingDiscrete node's choice: "eps", "v_prediction", "lcm", "x0", "img_to_img"
+    /// over the SD1 schedule. "lcm" keeps the 50 distilled timesteps 19, 39, ..., 999
+    /// (ModelSamplingDiscreteDistilled). Throws weft::Error (value_not_in_list) otherwise.
+    static ModelSamplingDiscrete sd1_named(const std::string& sampling, bool zsnr = false);
 
     Prediction prediction() const { return prediction_; }
+    bool zsnr() const { return zsnr_; }
+    /// Timesteps between two table entries (20 for the LCM-distilled table, else 1).
+    int skip_steps() const { return skip_; }
     /// The float32 sigma table, ascending (index = timestep).
     const std::vector<float>& sigmas() const { return sigmas_; }
     const std::vector<float>& log_sigmas() const { return log_sigmas_; }
@@ -56,6 +65,8 @@ public:
 
 private:
     Prediction prediction_;
+    bool zsnr_ = false;
+    int skip_ = 1;
     std::vector<float> sigmas_;
     std::vector<float> log_sigmas_;
 };

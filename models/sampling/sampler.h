@@ -31,6 +31,8 @@
 
 namespace weft::models {
 
+struct GuidanceTap;  // guidance.h: the unconditional prediction of the last denoiser call
+
 /// D(x, sigma): the denoised prediction for x at noise level sigma (same shape as x).
 using Denoiser = std::function<Tensor(const Tensor& x, float sigma)>;
 
@@ -55,6 +57,7 @@ struct SamplerContext {
     const ModelSamplingDiscrete* model_sampling = nullptr;  // needed by lcm (defaults to SD1 eps)
     std::optional<double> eta;          // overrides the sampler's default eta (1.0)
     std::optional<double> s_noise;      // overrides the default noise scale (1.0)
+    GuidanceTap* guidance = nullptr;    // the *_cfg_pp samplers read the uncond prediction here
 };
 
 using SamplerFn = Tensor (*)(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
@@ -63,6 +66,10 @@ using SamplerFn = Tensor (*)(const Denoiser&, Tensor x, const Sigmas&, const Sam
 const std::vector<std::string>& sampler_names();
 /// Whether `name` is implemented.
 bool has_sampler(std::string_view name);
+/// Whether sampler `name` reads the unconditional prediction (the *_cfg_pp family) from
+/// SamplerContext::guidance; the guided denoiser then runs the uncond pass even at cfg == 1.
+/// Without a guidance tap they treat the prediction as its own uncond (their plain twins).
+bool sampler_needs_uncond(std::string_view name);
 /// Runs sampler `name`; throws weft::Error (value_not_in_list) for an unknown name. x is the
 /// starting point already scaled to sigmas[0] (see ModelSamplingDiscrete::noise_scaling).
 Tensor sample(std::string_view name, const Denoiser& denoiser, Tensor x, const Sigmas& sigmas,
@@ -95,6 +102,17 @@ Tensor sample_res_multistep_ancestral(const Denoiser&, Tensor x, const Sigmas&, 
 Tensor sample_gradient_estimation(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
 Tensor sample_er_sde(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
 Tensor sample_seeds_2(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_seeds_3(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_sa_solver(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_sa_solver_pece(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+// CFG++ variants: they read the unconditional prediction from SamplerContext::guidance.
+Tensor sample_euler_cfg_pp(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_euler_ancestral_cfg_pp(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_dpmpp_2s_ancestral_cfg_pp(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_dpmpp_2m_cfg_pp(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_res_multistep_cfg_pp(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_res_multistep_ancestral_cfg_pp(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
+Tensor sample_gradient_estimation_cfg_pp(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
 Tensor sample_exp_heun_2_x0(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
 Tensor sample_exp_heun_2_x0_sde(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
 Tensor sample_uni_pc(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);

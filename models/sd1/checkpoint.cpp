@@ -47,6 +47,8 @@ std::shared_ptr<const DiffusionModel> make_diffusion_model(std::shared_ptr<const
     auto m = std::make_shared<DiffusionModel>();
     m->path = f->path;
     m->unet = nets::UNet::load(nets::WeightTable(f, prefix), {.heads = 8, .mode = mode});
+    // SD1.x is always eps, as in ComfyUI (its "v_pred" marker key is read for SDXL files only);
+    // a v-prediction SD1 fine-tune is run with the ModelSamplingDiscrete node.
     m->bytes = bytes_under(*f, prefix);
     return m;
 }

@@ -9,6 +9,7 @@
 #include "models/nets/clip_text.h"
 #include "models/nets/unet.h"
 #include "models/nets/vae.h"
+#include "models/sampling/guidance.h"
 #include "models/sampling/model_sampling.h"
 #include "tensor/model_file.h"
 
@@ -17,11 +18,13 @@
 
 namespace weft::models {
 
-/// The diffusion model (ComfyUI's MODEL).
+/// The diffusion model (ComfyUI's MODEL). Copying one is cheap: the UNet's layers are shared, so
+/// patch nodes (ModelSamplingDiscrete, RescaleCFG) copy the struct and change what they patch.
 struct DiffusionModel {
     std::string path;
     nets::UNet unet;
     ModelSamplingDiscrete sampling = ModelSamplingDiscrete::sd1();
+    GuidanceOptions guidance;  // sampling patches (RescaleCFG's cfg function, post-CFG functions)
     size_t bytes = 0;
 };
 

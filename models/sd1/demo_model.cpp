@@ -50,6 +50,9 @@ public:
     }
     std::vector<std::pair<std::string, Tensor>> tensors;
 
+    Writer() = default;
+    explicit Writer(uint64_t seed) : rng_(seed) {}
+
 private:
     float normal() {
         // Box-Muller on a fixed-width engine: identical on every platform, unlike std::normal_distribution.
@@ -89,8 +92,8 @@ void unet_transformer(Writer& w, const std::string& p, int64_t ch, int64_t ctx) 
     w.conv(p + "proj_out", ch, ch, 1);
 }
 
-void write_unet(Writer& w, int64_t mc, int64_t ctx) {
-    const std::string p = "model.diffusion_model.";
+/// Time embedding, input blocks and middle block: the part a ControlNet copies.
+void unet_encoder(Writer& w, const std::string& p, int64_t mc, int64_t ctx) {
     const int64_t emb = mc * 4;
     w.linear(p + "time_embed.0", mc, emb);
     w.linear(p + "time_embed.2", emb, emb);
@@ -102,6 +105,12 @@ void write_unet(Writer& w, int64_t mc, int64_t ctx) {
     unet_resblock(w, p + "middle_block.0.", 2 * mc, 2 * mc, emb);
     unet_transformer(w, p + "middle_block.1.", 2 * mc, ctx);
     unet_resblock(w, p + "middle_block.2.", 2 * mc, 2 * mc, emb);
+}
+
+void write_unet(Writer& w, int64_t mc, int64_t ctx) {
+    const std::string p = "model.diffusion_model.";
+    const int64_t emb = mc * 4;
+    unet_encoder(w, p, mc, ctx);
     unet_resblock(w, p + "output_blocks.0.0.", 4 * mc, 2 * mc, emb);
     unet_transformer(w, p + "output_blocks.0.1.", 2 * mc, ctx);
     unet_resblock(w, p + "output_blocks.1.0.", 3 * mc, 2 * mc, emb);
@@ -174,6 +183,60 @@ void write_clip(Writer& w, int64_t width, int64_t layers) {
     w.norm(p + "final_layer_norm", width);
 }
 
+/// A ControlNet for the demo UNet: its encoder, a hint block taking RGB at 8x the latent size
+/// (three stride-2 convs), one 1x1 zero conv per input block and one after the middle block.
+void write_controlnet(Writer& w, int64_t mc, int64_t ctx) {
+    const std::string p = "control_model.";
+    unet_encoder(w, p, mc, ctx);
+    const int64_t widths[] = {16, 16, 32, 32, 48, 48, 64, mc};
+    int64_t c = 3;
+    for (int i = 0; i < 8; ++i) {
+        w.conv(p + "input_hint_block." + std::to_string(2 * i), c, widths[i], 3);
+        c = widths[i];
+    }
+    const int64_t block_channels[] = {mc, mc, mc, 2 * mc};
+    for (int i = 0; i < 4; ++i) w.conv(p + "zero_convs." + std::to_string(i) + ".0", block_channels[i], block_channels[i], 1);
+    w.conv(p + "middle_block_out.0", 2 * mc, 2 * mc, 1);
+}
+
+/// A rank-4 kohya LoRA over the demo UNet's attention projections and the CLIP attention layers.
+void write_lora(Writer& w, int64_t mc, int64_t ctx, int64_t clip_width, int64_t clip_layers) {
+    const int64_t rank = 4;
+    auto module = [&](const std::string& name, int64_t in, int64_t out) {
+        w.weight(name + ".lora_down.weight", {rank, in});
+        w.weight(name + ".lora_up.weight", {out, rank});
+        w.constant(name + ".alpha", {}, static_cast<float>(rank));
+    };
+    for (const char* block : {"down_blocks_1_attentions_0", "mid_block_attentions_0", "up_blocks_0_attentions_0", "up_blocks_0_attentions_1"}) {
+        const std::string b = std::string("lora_unet_") + block + "_transformer_blocks_0_";
+        for (const char* a : {"attn1", "attn2"}) {
+            const int64_t kv = std::string(a) == "attn1" ? 2 * mc : ctx;
+            module(b + a + "_to_q", 2 * mc, 2 * mc);
+            module(b + a + "_to_k", kv, 2 * mc);
+            module(b + a + "_to_v", kv, 2 * mc);
+            module(b + a + "_to_out_0", 2 * mc, 2 * mc);
+        }
+    }
+    for (int64_t i = 0; i < clip_layers; ++i)
+        for (const char* n : {"q_proj", "k_proj", "v_proj", "out_proj"})
+            module("lora_te_text_model_encoder_layers_" + std::to_string(i) + "_self_attn_" + n, clip_width, clip_width);
+}
+
+/// A 2x ESRGAN (RRDBNet in the Real-ESRGAN key layout): 16 features, growth 8, 2 blocks.
+void write_upscaler(Writer& w) {
+    const int64_t nf = 16, gc = 8, blocks = 2;
+    w.conv("conv_first", 3, nf, 3);
+    for (int64_t i = 0; i < blocks; ++i)
+        for (int k = 1; k <= 3; ++k)
+            for (int j = 1; j <= 5; ++j)
+                w.conv("body." + std::to_string(i) + ".rdb" + std::to_string(k) + ".conv" + std::to_string(j), nf + (j - 1) * gc,
+                       j == 5 ? nf : gc, 3);
+    w.conv("conv_body", nf, nf, 3);
+    w.conv("conv_up1", nf, nf, 3);
+    w.conv("conv_hr", nf, nf, 3);
+    w.conv("conv_last", nf, 3, 3);
+}
+
 std::string json_escape(const std::string& s) {
     std::string out;
     for (char c : s) {
@@ -224,6 +287,21 @@ bool ensure_demo_model(const fs::path& root) {
         write_safetensors(ckpt.string(), w.tensors, {{"format", "pt"}, {"weft", "demo SD1-architecture checkpoint, random weights"}});
         wrote = true;
     }
+    // The companions of the demo checkpoint, each with its own generator so adding one never
+    // changes another's bytes.
+    auto companion = [&](const char* folder, const char* name, uint64_t seed, const char* what, auto&& fill) {
+        const fs::path path = root / folder / name;
+        if (fs::exists(path)) return;
+        fs::create_directories(path.parent_path());
+        Writer w(seed);
+        fill(w);
+        write_safetensors(path.string(), w.tensors, {{"format", "pt"}, {"weft", what}});
+        wrote = true;
+    };
+    companion("loras", kDemoLoraName, 20261122, "demo LoRA for weft_demo_sd1, random weights", [](Writer& w) { write_lora(w, 64, 128, 128, 2); });
+    companion("controlnet", kDemoControlNetName, 20261123, "demo ControlNet for weft_demo_sd1, random weights",
+              [](Writer& w) { write_controlnet(w, 64, 128); });
+    companion("upscale_models", kDemoUpscaleModelName, 20261124, "demo 2x ESRGAN, random weights", [](Writer& w) { write_upscaler(w); });
     return wrote;
 }
 
@@ -231,5 +309,8 @@ bool ensure_demo_model(const fs::path& root) {
 
 namespace weft {
 const char* demo_checkpoint_name() { return models::kDemoCheckpointName; }
+const char* demo_lora_name() { return models::kDemoLoraName; }
+const char* demo_controlnet_name() { return models::kDemoControlNetName; }
+const char* demo_upscale_model_name() { return models::kDemoUpscaleModelName; }
 bool ensure_demo_model(const std::filesystem::path& models_root) { return models::ensure_demo_model(models_root); }
 }  // namespace weft

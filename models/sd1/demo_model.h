@@ -7,6 +7,9 @@
 //   checkpoints/weft_demo_sd1.safetensors   UNet (64 channels, 2 levels), CLIP text (128 wide,
 //                                           2 layers), VAE (factor 8) in SD1 key names, F16
 //   tokenizers/clip/vocab.json, merges.txt  byte-level BPE: 512 byte symbols, a few merges
+//   loras/weft_demo_lora.safetensors         kohya LoRA (rank 4) on the UNet and CLIP attention
+//   controlnet/weft_demo_controlnet.safetensors  ControlNet for the demo UNet (RGB hint)
+//   upscale_models/weft_demo_esrgan_x2.safetensors  2x RRDBNet (16 features, 2 blocks)
 #pragma once
 
 #include <filesystem>
@@ -14,8 +17,12 @@
 namespace weft::models {
 
 inline constexpr const char* kDemoCheckpointName = "weft_demo_sd1.safetensors";
+inline constexpr const char* kDemoLoraName = "weft_demo_lora.safetensors";
+inline constexpr const char* kDemoControlNetName = "weft_demo_controlnet.safetensors";
+inline constexpr const char* kDemoUpscaleModelName = "weft_demo_esrgan_x2.safetensors";
 
-/// Writes the demo checkpoint and vocabulary unless they exist; returns true when it wrote them.
+/// Writes the demo checkpoint, vocabulary, LoRA, ControlNet and upscaler unless they exist; returns
+/// true when it wrote any of them.
 bool ensure_demo_model(const std::filesystem::path& models_root);
 
 }  // namespace weft::models

@@ -96,6 +96,35 @@ TEST_F(Sd15Golden, Tiny64x64MatchesComfyUI) { check_run("sd15_tiny_seed42_64x64"
 
 TEST_F(Sd15Golden, TinyNonSquare96x64MatchesComfyUI) { check_run("sd15_tiny_seed42_96x64"); }
 
+TEST_F(Sd15Golden, Img2ImgHalfDenoiseMatchesComfyUI) {
+    // LoadImage -> VAEEncode -> KSampler (denoise 0.5) -> SaveLatent, for two sampler/scheduler pairs.
+    const fs::path g = kGoldens / "sd15_tiny_img2img_d0.5_seed7_64x64";
+    fs::create_directories(dir / "input");
+    fs::copy_file(g / "input_image.png", dir / "input" / "golden_test_64.png", fs::copy_options::overwrite_existing);
+    const nlohmann::json base = nlohmann::json::parse(read_text_file(g / "workflow_api.json"));
+    std::vector<std::string> files;
+    const std::vector<std::pair<std::string, std::string>> pairs = {{"euler", "simple"}, {"dpmpp_2m", "karras"}};
+    for (const auto& [sampler, scheduler] : pairs) {
+        nlohmann::json wf = base;
+        wf["3"]["inputs"]["sampler_name"] = sampler;
+        wf["3"]["inputs"]["scheduler"] = scheduler;
+        files.push_back(workflow(sampler + "_" + scheduler + ".json", wf));
+    }
+    std::vector<std::string> args = {"run", files[0], files[1], "--models", models.string(), "--output-dir", (dir / "out").string(),
+                                     "--input-dir", (dir / "input").string(), "--json"};
+    ProcessResult r = weft(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto lines = json_lines(r.out);
+    ASSERT_EQ(lines.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+        ASSERT_EQ(lines[i]["status"], "success") << lines[i].dump(2);
+        const fs::path latent = lines[i]["outputs"]["10"]["latents"][0]["path"].get<std::string>();
+        ModelFile saved = open_model_file(latent.string());
+        const std::string name = pairs[i].first + "__" + pairs[i].second + "_samples.npy";
+        EXPECT_LT(relative_error(saved.at("latent_tensor"), load_npy(g / name)), 1e-4) << name;
+    }
+}
+
 TEST_F(Sd15Golden, ChangingOnlyTheSeedRerunsOnlyTheSamplerAndWhatFollows) {
     nlohmann::json wf = nlohmann::json::parse(read_text_file(kGoldens / "sd15_tiny_seed42_64x64" / "workflow_api.json"));
     wf.erase("10");  // the SaveLatent branch

@@ -1,0 +1,25 @@
+// server/folder_types.h — ComfyUI's folder `type` names (input, output, temp) and reading/writing
+// whole files in them.
+#pragma once
+
+#include <weft/folders.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace weft::server {
+
+/// The folder for `type` ("input", "output", "temp"); nullopt for another name.
+std::optional<std::filesystem::path> folder_of_type(const Folders& folders, std::string_view type);
+
+/// The whole file; nullopt when it cannot be read.
+std::optional<std::string> read_file(const std::filesystem::path& path);
+/// Writes `data` to `path` (creating parent folders); false on failure.
+bool write_file(const std::filesystem::path& path, std::string_view data);
+
+/// The MIME type for a file name's extension ("application/octet-stream" when unknown).
+std::string mime_type(const std::filesystem::path& path);
+
+}  // namespace weft::server
