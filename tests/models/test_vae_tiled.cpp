@@ -3,7 +3,7 @@
 // tiled_scale passes, whole-tile inputs equal to the untiled VAE, and overlapping tiles close to it.
 #include "models/nets/vae.h"
 #include "models/upscale/tiled_scale.h"
-#include "models/vae/tiled_scale.h"
+#include "models/upscale/vae_tiling.h"
 #include "tensor/model_file.h"
 #include "tensor/ops/ops.h"
 
