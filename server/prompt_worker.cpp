@@ -62,17 +62,38 @@ void PromptWorker::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+// After its reply is written, a prompt still waits this long: a client reads the reply on its HTTP
+// connection while the events arrive on its WebSocket, and some clients (stable-canvas) only start
+// listening for the prompt's events once they have parsed the reply (measured: ~10 ms later).
+constexpr auto kReleaseGrace = std::chrono::milliseconds(100);
+}  // namespace
+
 void PromptWorker::hold(const std::string& prompt_id) {
     std::lock_guard lock(held_mutex_);
-    held_.insert(prompt_id);
+    held_[prompt_id] = std::nullopt;
 }
 
 void PromptWorker::release(const std::string& prompt_id) {
     {
         std::lock_guard lock(held_mutex_);
-        held_.erase(prompt_id);
+        if (auto it = held_.find(prompt_id); it != held_.end()) it->second = std::chrono::steady_clock::now();
     }
     wake();
+}
+
+bool PromptWorker::is_held(const std::string& prompt_id) {
+    std::lock_guard lock(held_mutex_);
+    auto it = held_.find(prompt_id);
+    if (it == held_.end()) return false;
+    if (!it->second || std::chrono::steady_clock::now() < *it->second + kReleaseGrace) return true;
+    held_.erase(it);
+    return false;
+}
+
+bool PromptWorker::any_held() {
+    std::lock_guard lock(held_mutex_);
+    return !held_.empty();
 }
 
 void PromptWorker::wake() {
@@ -136,10 +157,7 @@ void PromptWorker::loop() {
         apply_free();
         std::optional<QueuedPrompt> item;
         try {
-            item = store_.take_next([this](const std::string& id) {
-                std::lock_guard lock(held_mutex_);
-                return held_.contains(id);
-            });
+            item = store_.take_next([this](const std::string& id) { return is_held(id); });
         } catch (const std::exception&) {
             item.reset();  // the store failed this time; look again after the wait
         }
@@ -163,7 +181,9 @@ void PromptWorker::loop() {
         }
         std::unique_lock lock(mutex_);
         // The timeout is a safety net only: every enqueue wakes the worker.
-        cv_.wait_for(lock, std::chrono::seconds(2), [&] { return woken_ || stopping_; });
+        const bool waiting_for_grace = any_held();
+        cv_.wait_for(lock, waiting_for_grace ? std::chrono::milliseconds(10) : std::chrono::milliseconds(2000),
+                     [&] { return woken_ || stopping_; });
     }
 }
 

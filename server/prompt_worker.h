@@ -18,7 +18,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
+#include <chrono>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -42,6 +43,8 @@ public:
     /// for the prompt's events after reading its id misses none.
     void hold(const std::string& prompt_id);
     void release(const std::string& prompt_id);
+    bool is_held(const std::string& prompt_id);
+    bool any_held();
 
     /// Cancels the running prompt; with an id, only when that prompt is the one running.
     /// Returns whether a prompt was running (and matched).
@@ -76,7 +79,8 @@ private:
 
     mutable std::mutex mutex_;
     std::mutex held_mutex_;
-    std::set<std::string> held_;
+    /// Held prompts: not yet released, or released less than kReleaseGrace ago.
+    std::map<std::string, std::optional<std::chrono::steady_clock::time_point>> held_;
     std::condition_variable cv_;
     bool woken_ = false;
     bool stopping_ = false;
