@@ -29,27 +29,11 @@ Value control_value(std::shared_ptr<const models::ControlModel> m) {
     return Value::object<models::ControlModel>(std::move(m), "CONTROL_NET", bytes);
 }
 
-/// The file's SHA-256, remembered per (path, size, mtime) so that an unchanged multi-GB file is
-/// hashed once per process.
-std::string file_fingerprint(const fs::path& path) {
-    static std::mutex mutex;
-    static std::map<std::tuple<std::string, uintmax_t, fs::file_time_type>, std::string> known;
-    const auto key = std::make_tuple(path.string(), fs::file_size(path), fs::last_write_time(path));
-    {
-        std::lock_guard lock(mutex);
-        if (auto it = known.find(key); it != known.end()) return it->second;
-    }
-    std::string hash = sha256_file_hex(path);
-    std::lock_guard lock(mutex);
-    known[key] = hash;
-    return hash;
-}
-
 /// IS_CHANGED of the loaders: the picked file's content; "always changed" when it cannot be read
 /// (the node then runs and reports why).
 std::optional<Value> control_file_fingerprint(NodeContext& ctx) {
     try {
-        return Value(file_fingerprint(find_model_file(ctx.folders(), kControlFolders, ctx.get_string("control_net_name"))));
+        return Value(sha256_file_hex_remembered(find_model_file(ctx.folders(), kControlFolders, ctx.get_string("control_net_name"))));
     } catch (const std::exception&) {
         return std::nullopt;
     }

@@ -6,6 +6,11 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include <sys/stat.h>
 #include <vector>
 
 namespace weft::nodes {
@@ -105,6 +110,24 @@ std::string sha256_file_hex(const std::filesystem::path& path) {
         s.update(reinterpret_cast<const uint8_t*>(buf.data()), size_t(f.gcount()));
     }
     return s.hex();
+}
+
+std::string sha256_file_hex_remembered(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return sha256_file_hex(path);  // reports the error with the path
+    using Identity = std::tuple<uint64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+    const Identity id(uint64_t(st.st_ino), int64_t(st.st_size), int64_t(st.st_mtim.tv_sec), int64_t(st.st_mtim.tv_nsec),
+                                    int64_t(st.st_ctim.tv_sec), int64_t(st.st_ctim.tv_nsec));
+    static std::mutex mutex;
+    static std::map<std::string, std::pair<Identity, std::string>> known;  // one entry per path
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = known.find(path.string()); it != known.end() && it->second.first == id) return it->second.second;
+    }
+    std::string hash = sha256_file_hex(path);
+    std::lock_guard lock(mutex);
+    known.insert_or_assign(path.string(), std::make_pair(id, hash));
+    return hash;
 }
 
 }  // namespace weft::nodes

@@ -13,5 +13,9 @@ namespace weft::nodes {
 std::string sha256_hex(std::span<const uint8_t> data);
 /// Lowercase hex SHA-256 of the file's bytes; throws weft::Error naming the path when unreadable.
 std::string sha256_file_hex(const std::filesystem::path& path);
+/// As sha256_file_hex, remembered per path while the file's identity (inode, size, mtime, ctime)
+/// stays the same: loader fingerprints run on every run, and a multi-GB model is hashed once per
+/// process, while a rewritten or replaced file is hashed again. Thread-safe.
+std::string sha256_file_hex_remembered(const std::filesystem::path& path);
 
 }  // namespace weft::nodes

@@ -37,20 +37,6 @@ FileStamp stamp_of(const fs::path& p) {
     return {p.string(), fs::file_size(p), static_cast<int64_t>(fs::last_write_time(p).time_since_epoch().count())};
 }
 
-/// SHA-256 of the file (ComfyUI's loader fingerprint), remembered per stamp.
-std::string lora_hash(const fs::path& p) {
-    static std::mutex mutex;
-    static std::map<FileStamp, std::string> hashes;
-    const FileStamp s = stamp_of(p);
-    {
-        std::lock_guard lock(mutex);
-        if (auto it = hashes.find(s); it != hashes.end()) return it->second;
-    }
-    std::string h = sha256_file_hex(p);
-    std::lock_guard lock(mutex);
-    return hashes[s] = h;
-}
-
 /// The last LoRA file a node read (ComfyUI's LoraLoader keeps one too): another strength of the
 /// same file reads nothing.
 struct LoadedLora {
@@ -105,7 +91,7 @@ lora::PatchedModels apply(NodeContext& ctx, std::shared_ptr<const models::Diffus
 std::optional<Value> fingerprint(NodeContext& ctx) {
     if (!ctx.has("lora_name") || !ctx.input("lora_name").is_string()) return Value();
     try {
-        return Value(lora_hash(find_model_file(ctx.folders(), {"loras"}, ctx.get_string("lora_name"))));
+        return Value(sha256_file_hex_remembered(find_model_file(ctx.folders(), {"loras"}, ctx.get_string("lora_name"))));
     } catch (const std::exception&) {
         return std::nullopt;  // unreadable: run, and let execute report it
     }

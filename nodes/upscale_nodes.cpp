@@ -25,27 +25,6 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kFolders{"upscale_models"};
 
-/// SHA-256 of a model file, remembered per (path, inode, size, mtime, ctime) so an unchanged file
-/// is hashed once per process however many runs ask, while a rewritten or replaced one is rehashed.
-std::string model_file_hash(const fs::path& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return sha256_file_hex(path);  // reports the error with the path
-    auto id = std::make_tuple(static_cast<uint64_t>(st.st_ino), static_cast<int64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec),
-                                    static_cast<int64_t>(st.st_mtim.tv_nsec), static_cast<int64_t>(st.st_ctim.tv_sec),
-                                    static_cast<int64_t>(st.st_ctim.tv_nsec));
-    static std::mutex mutex;
-    static std::map<std::string, std::pair<decltype(id), std::string>> known;
-    {
-        std::lock_guard lock(mutex);
-        auto it = known.find(path.string());
-        if (it != known.end() && it->second.first == id) return it->second.second;
-    }
-    std::string hash = sha256_file_hex(path);
-    std::lock_guard lock(mutex);
-    known[path.string()] = {id, hash};
-    return hash;
-}
-
 void load_upscale_model_node(NodeContext& ctx) {
     const fs::path path = find_model_file(ctx.folders(), kFolders, ctx.get_string("model_name"));
     std::shared_ptr<const upscale::UpscaleModel> m;
@@ -82,7 +61,7 @@ void register_upscale_nodes(NodeRegistry& r) {
         // The file's content is part of the cache key: a replaced file reloads.
         d.fingerprint = [](NodeContext& ctx) -> std::optional<Value> {
             try {
-                return Value(model_file_hash(find_model_file(ctx.folders(), kFolders, ctx.get_string("model_name"))));
+                return Value(sha256_file_hex_remembered(find_model_file(ctx.folders(), kFolders, ctx.get_string("model_name"))));
             } catch (const std::exception&) {
                 return std::nullopt;  // the node runs and reports the error
             }
