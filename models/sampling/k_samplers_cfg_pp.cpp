@@ -63,23 +63,25 @@ Tensor sample_dpmpp_2s_ancestral_cfg_pp(const Denoiser& D, Tensor x, const Sigma
     for (int i = 0; i < n; ++i) {
         const Tensor den = D(x, s[i]);
         const Tensor uncond = last_uncond(ctx, den);
-        const Tensor guidance = tm::sub(den, uncond);
         const auto [down, up] = ancestral_step(s[i], s[i + 1], eta);
         report(ctx, i, n, s[i], x, den);
         if (down == 0.0) {
-            const Tensor d = to_d(x, s[i], uncond);
-            x = tm::axpby(1.0f, x, float(down - s[i]), d);
+            x = den;  // the Euler step to sigma_down = 0 lands on the guided prediction
         } else {
-            // DPM-Solver++(2S) on the unconditional prediction, midpoint r = 1/2.
+            // DPM-Solver++(2S) with the midpoint r = 1/2, each stage started from x moved by the
+            // guidance (den - uncond). ComfyUI reads "uncond" from state its post-CFG hook updates on
+            // every model call, so the second stage shifts by the midpoint call's uncond prediction;
+            // the golden matrix confirms that reading (the first call's uncond misses by ~10 %).
             const double t = -std::log(double(s[i])), t_next = -std::log(down);
             const double h = t_next - t, mid = t + 0.5 * h;
-            const Tensor x2 = tm::axpby(float(std::exp(-mid) / std::exp(-t)), x, float(-std::expm1(-0.5 * h)), uncond);
-            const Tensor den2 = D(x2, float(std::exp(-mid)));  // only its unconditional prediction is used
+            const Tensor x2 = tm::axpby(float(std::exp(-mid) / std::exp(-t)), tm::lincomb({{1.0f, x}, {1.0f, den}, {-1.0f, uncond}}),
+                                        float(-std::expm1(-0.5 * h)), den);
+            const Tensor den2 = D(x2, half_log_step_sigma(s[i], down));
             const Tensor uncond2 = last_uncond(ctx, den2);
-            x = tm::axpby(float(std::exp(-t_next) / std::exp(-t)), x, float(-std::expm1(-h)), uncond2);
+            x = tm::axpby(float(std::exp(-t_next) / std::exp(-t)), tm::lincomb({{1.0f, x}, {1.0f, den}, {-1.0f, uncond2}}),
+                          float(-std::expm1(-h)), den2);
         }
         if (s[i + 1] > 0.0f) x = tm::axpby(1.0f, x, float(s_noise * up), noise(s[i], s[i + 1]));
-        x = tm::axpby(1.0f, x, 1.0f, guidance);
     }
     return x;
 }

@@ -25,7 +25,7 @@ Tensor sample_dpmpp_2s_ancestral(const Denoiser& D, Tensor x, const Sigmas& s, c
             const double t = -std::log(double(s[i])), t_next = -std::log(down);
             const double h = t_next - t, sm = t + 0.5 * h;
             const Tensor x2 = tm::axpby(float(std::exp(-sm) / std::exp(-t)), x, float(-std::expm1(-0.5 * h)), den);
-            const Tensor den2 = D(x2, static_cast<float>(std::exp(-sm)));
+            const Tensor den2 = D(x2, half_log_step_sigma(s[i], down));
             x = tm::axpby(float(std::exp(-t_next) / std::exp(-t)), x, float(-std::expm1(-h)), den2);
         }
         if (s[i + 1] > 0.0f) x = tm::axpby(1.0f, x, static_cast<float>(s_noise * up), noise(s[i], s[i + 1]));

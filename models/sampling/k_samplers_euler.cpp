@@ -95,9 +95,9 @@ Tensor sample_dpm_2(const Denoiser& D, Tensor x, const Sigmas& s, const SamplerC
         if (s[i + 1] == 0.0f) {
             x = tm::axpby(1.0f, x, s[i + 1] - s[i], d);
         } else {
-            const double mid = std::exp(0.5 * (std::log(double(s[i])) + std::log(double(s[i + 1]))));
-            const Tensor x2 = tm::axpby(1.0f, x, static_cast<float>(mid - s[i]), d);
-            const Tensor d2 = to_d(x2, mid, D(x2, static_cast<float>(mid)));
+            const float mid = log_midpoint_sigma(s[i], s[i + 1]);
+            const Tensor x2 = tm::axpby(1.0f, x, mid - s[i], d);
+            const Tensor d2 = to_d(x2, mid, D(x2, mid));
             x = tm::axpby(1.0f, x, s[i + 1] - s[i], d2);
         }
     }
@@ -116,9 +116,9 @@ Tensor sample_dpm_2_ancestral(const Denoiser& D, Tensor x, const Sigmas& s, cons
         if (down == 0.0) {
             x = tm::axpby(1.0f, x, static_cast<float>(down - s[i]), d);
         } else {
-            const double mid = std::exp(0.5 * (std::log(double(s[i])) + std::log(down)));
-            const Tensor x2 = tm::axpby(1.0f, x, static_cast<float>(mid - s[i]), d);
-            const Tensor d2 = to_d(x2, mid, D(x2, static_cast<float>(mid)));
+            const float mid = log_midpoint_sigma(s[i], down);
+            const Tensor x2 = tm::axpby(1.0f, x, mid - s[i], d);
+            const Tensor d2 = to_d(x2, mid, D(x2, mid));
             x = tm::lincomb({{1.0f, x}, {static_cast<float>(down - s[i]), d2},
                              {static_cast<float>(s_noise * up), noise(s[i], s[i + 1])}});
         }

@@ -80,9 +80,10 @@ TEST(CfgPpSamplers, EqualTheirPlainTwinsWhenCondEqualsUncond) {
     const auto ms = ModelSamplingDiscrete::sd1();
     const Sigmas sigmas = karras_sigmas(8, ms.sigma_min(), ms.sigma_max());
     const Tensor x = start_x(sigmas, 0.3);
+    // Not dpmpp_2s_ancestral_cfg_pp: as in ComfyUI, its second stage shifts x by the first call's
+    // prediction minus the midpoint call's, which is not zero even when cond equals uncond.
     const std::vector<std::pair<const char*, const char*>> twins{
-        {"euler_cfg_pp", "euler"}, {"euler_ancestral_cfg_pp", "euler_ancestral"}, {"dpmpp_2s_ancestral_cfg_pp", "dpmpp_2s_ancestral"},
-        {"dpmpp_2m_cfg_pp", "dpmpp_2m"}, {"res_multistep_cfg_pp", "res_multistep"},
+        {"euler_cfg_pp", "euler"}, {"euler_ancestral_cfg_pp", "euler_ancestral"}, {"dpmpp_2m_cfg_pp", "dpmpp_2m"}, {"res_multistep_cfg_pp", "res_multistep"},
         {"res_multistep_ancestral_cfg_pp", "res_multistep_ancestral"}, {"gradient_estimation_cfg_pp", "gradient_estimation"}};
     for (const auto& [pp, plain] : twins) {
         SCOPED_TRACE(pp);
@@ -138,6 +139,23 @@ TEST(CfgPpSamplers, StepsFollowTheCfgPpUpdate) {
         const double c = -std::expm1(-h) / (2 * (h_last / h));
         const float e1 = two[2] / two[1];
         const Tensor want = tmx::lincomb({{float(1 + c), d1}, {e1, x1}, {-e1, u1}, {float(-c), u0}});
+        EXPECT_LT(max_abs_diff(got, want), 1e-5 * (1 + max_abs(want)));
+    }
+    // dpmpp_2s_ancestral_cfg_pp at eta 0, first step: both stages start from x + D - U, where U is the
+    // uncond prediction of the model call just made (the midpoint's for the second stage).
+    {
+        Guided g(mc, mu, cfg);
+        SamplerContext ctx;
+        ctx.guidance = &g.tap;
+        ctx.eta = 0.0;
+        const Sigmas one = {sigmas[0], sigmas[1]};
+        const Tensor got = sample("dpmpp_2s_ancestral_cfg_pp", g.D, x, one, ctx);
+        const float s = one[0], sn = one[1], sm = std::sqrt(s * sn);
+        const double h = std::log(double(s) / sn);
+        const Tensor d0 = guided(x, s), u0 = gaussian_x0(x, s, mu);
+        const Tensor x2 = tmx::lincomb({{sm / s, x}, {sm / s, d0}, {-sm / s, u0}, {float(-std::expm1(-h / 2)), d0}});
+        const Tensor d2 = guided(x2, sm), u2 = gaussian_x0(x2, sm, mu);
+        const Tensor want = tmx::lincomb({{sn / s, x}, {sn / s, d0}, {-sn / s, u2}, {float(-std::expm1(-h)), d2}});
         EXPECT_LT(max_abs_diff(got, want), 1e-5 * (1 + max_abs(want)));
     }
 }

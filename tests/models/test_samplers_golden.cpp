@@ -55,10 +55,13 @@ struct ReplayResult {
     double step_x_err = 0;   // worst relative error of the denoiser inputs vs the recorded x
     double final_err = 0;    // relative error of final / 0.18215 vs samples.npy
     int calls = 0;
+    std::vector<Tensor> inputs;  // the x of every model call
 };
 
+// `perturb`: the x0 of one call (`perturb_call`) is scaled by (1 + perturb), to measure how much a
+// pair amplifies a difference in one model output.
 ReplayResult replay(const fs::path& dir, const nlohmann::json& run, const Tensor& noise, const Tensor& latent_in,
-                    uint64_t seed, bool check_x) {
+                    uint64_t seed, bool check_x, double perturb = 0.0, int perturb_call = 0) {
     const Tensor steps_x = weft::testing::load_npy(dir / run["steps_x"].get<std::string>());
     const Tensor steps_x0 = weft::testing::load_npy(dir / run["steps_x0"].get<std::string>());
     const Tensor want = weft::testing::load_npy(dir / run["latent"].get<std::string>());
@@ -71,11 +74,16 @@ ReplayResult replay(const fs::path& dir, const nlohmann::json& run, const Tensor
     const int64_t n_rec = steps_x0.size(0);
     Denoiser D = [&](const Tensor& x, float) {
         if (r.calls >= n_rec) throw std::runtime_error("more model calls than recorded steps");
+        r.inputs.push_back(x.contiguous().clone());
         if (check_x) {
             const Tensor rec = slice_step(steps_x, r.calls);
             r.step_x_err = std::max(r.step_x_err, rel_err(x.data<float>(), rec.data<float>(), x.numel()));
         }
-        return slice_step(steps_x0, r.calls++);
+        Tensor x0 = slice_step(steps_x0, r.calls);
+        if (perturb > 0 && r.calls == perturb_call)
+            for (int64_t i = 0; i < x0.numel(); ++i) x0.data<float>()[i] *= 1.0f + float(perturb);
+        ++r.calls;
+        return x0;
     };
     SamplerContext ctx;
     ctx.seed = seed;
@@ -119,6 +127,42 @@ TEST(SamplersGolden, MatrixSingleEvalSamplersReplay) {
     const fs::path dir = weft::testing::goldens_dir() / "sd15_tiny_matrix_seed7_64x64";
     WEFT_REQUIRE_PATH(dir / "index.json");
     run_dir(dir, false);
+}
+
+TEST(SamplersGolden, LinearQuadraticMultistepPairsAmplifyModelDifferences) {
+    // The pairs the end-to-end matrix test bounds more loosely (tests/cli/test_sd15_golden.cpp):
+    // a 1e-5 relative change of one model output (the size of the difference between two correct
+    // UNet implementations; ComfyUI against itself on 1 vs 2 threads differs by 4e-6) moves their
+    // next model inputs by more than 1e-4 (the first steps of linear_quadratic are 0.12 apart and
+    // the next is 1.7 long, so multistep extrapolation weighs each output by hundreds); in a real run
+    // those inputs go through the network again. A well-conditioned pair moves them by about 1e-5.
+    const fs::path dir = weft::testing::goldens_dir() / "sd15_tiny_matrix_seed7_64x64";
+    WEFT_REQUIRE_PATH(dir / "index.json");
+    std::ifstream f(dir / "index.json");
+    const auto idx = nlohmann::json::parse(f);
+    const Tensor noise = weft::testing::load_npy(dir / "noise.npy");
+    const Tensor zeros = Tensor::zeros(noise.shape(), DType::F32);
+    auto sensitivity = [&](const std::string& sampler, const std::string& scheduler) {
+        for (const auto& run : idx["runs"])
+            if (run["sampler"] == sampler && run["scheduler"] == scheduler) {
+                const ReplayResult base = replay(dir, run, noise, zeros, idx["seed"].get<uint64_t>(), false);
+                // How far the next model inputs move: in a real run they feed the network again.
+                double moved = 0;
+                for (int call = 0; call < 5; ++call) {
+                    const ReplayResult p = replay(dir, run, noise, zeros, idx["seed"].get<uint64_t>(), false, 1e-5, call);
+                    for (size_t k = 0; k < p.inputs.size(); ++k)
+                        moved = std::max(moved, rel_err(p.inputs[k].data<float>(), base.inputs[k].data<float>(), p.inputs[k].numel()));
+                }
+                if (std::getenv("WEFT_TEST_VERBOSE")) std::printf("%s/%s %.3g\n", sampler.c_str(), scheduler.c_str(), moved);
+                EXPECT_LT(base.final_err, 1e-4) << sampler;  // the sampler's own math matches
+                return moved;
+            }
+        ADD_FAILURE() << "no run " << sampler << "/" << scheduler;
+        return 0.0;
+    };
+    for (const char* s : {"lms", "deis", "er_sde", "ipndm_v"}) EXPECT_GT(sensitivity(s, "linear_quadratic"), 1e-4) << s;
+    EXPECT_LT(sensitivity("euler", "linear_quadratic"), 2e-5);
+    EXPECT_LT(sensitivity("lms", "karras"), 2e-5);
 }
 
 TEST(SamplersGolden, Img2ImgReplay) {
