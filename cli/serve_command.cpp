@@ -26,6 +26,10 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
     serve->add_option("--database", a.database, "Queue and history database (default USER_DIR/weft/queue.db)")->type_name("FILE");
     serve->add_option("--max-upload-size", a.max_upload_mb, "Largest request body in MB")->capture_default_str();
     serve->add_option("--threads", a.threads, "Compute threads (0 = one per core)")->capture_default_str();
+    serve->add_option("--preview-method", a.preview_method,
+                      "Sampler previews sent to WebSocket clients: none, latent2rgb, auto (= latent2rgb)")
+        ->check(CLI::IsMember({"none", "latent2rgb", "auto"}))
+        ->capture_default_str();
 }
 
 int serve_command(ServeArgs& a) {
@@ -37,6 +41,7 @@ int serve_command(ServeArgs& a) {
     config.threads = a.threads;
     config.front_end_root = a.front_end_root;
     config.database = a.database;
+    config.preview_method = server::parse_preview_method(a.preview_method).value_or(server::PreviewMethod::Latent2Rgb);
     if (a.max_upload_mb <= 0) throw CliError(kExitInvalid, "--max-upload-size must be positive");
     config.max_body_bytes = static_cast<size_t>(a.max_upload_mb * 1024 * 1024);
     try {

@@ -19,6 +19,7 @@ struct ServeArgs {
     std::string database;
     double max_upload_mb = 100;
     int threads = 0;
+    std::string preview_method = "latent2rgb";
 
     CLI::App* command = nullptr;
 };

@@ -196,6 +196,14 @@ std::string event_to_json(const Event& e, int indent) {
             // Newer ComfyUI (continue_independent) adds the completion status.
             if (!e.status.empty()) d["completion_status"] = e.status;
             break;
+        case EventType::Preview:
+            // Not a ComfyUI message (the server sends the image as a binary frame): a description.
+            d["node"] = e.node_id;
+            d["display_node"] = e.display_node_id.empty() ? e.node_id : e.display_node_id;
+            d["prompt_id"] = e.prompt_id;
+            d["width"] = e.image.defined() ? e.image.size(1) : 0;
+            d["height"] = e.image.defined() ? e.image.size(0) : 0;
+            break;
     }
     J j = J::object();
     j["type"] = event_name(e.type);

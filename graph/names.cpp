@@ -23,6 +23,7 @@ const char* event_name(EventType t) {
         case EventType::ExecutionBlocked: return "execution_error";
         case EventType::ExecutionInterrupted: return "execution_interrupted";
         case EventType::ExecutionSuccess: return "execution_success";
+        case EventType::Preview: return "preview";
     }
     return "unknown";
 }

@@ -5,6 +5,7 @@
 #include "models/sampling/sigma_utils.h"
 #include "nodes/node_families.h"
 #include "nodes/sampling_objects.h"
+#include "nodes/sampling_progress.h"
 
 #include <weft/node.h>
 #include <weft/registry.h>
@@ -65,7 +66,7 @@ std::pair<Latent, Latent> sample_custom(NodeContext& ctx, const GuiderObject& g,
     job.sampler = sampler;
     job.seed = noise.seed;
     job.noise_mask = latent.noise_mask;
-    job.callback = [&](const models::StepInfo& s) { ctx.progress(s.i + 1, s.total); };
+    job.callback = sampling_progress(ctx);
     models::SamplingOutput o;
     try {
         // Lists indexed by CondKind (Positive, Negative, Middle); the guider's kind says which exist.

@@ -1,9 +1,11 @@
 // KSampler and KSamplerAdvanced: the UNet under ComfyUI's sampling (models/sampling), reporting one
-// progress step per sampler step and stopping between steps when the run is cancelled.
+// progress step (and, when asked, a preview) per sampler step and stopping between steps when the
+// run is cancelled.
 #include "models/sampling/conditioning_eval.h"
 #include "models/sampling/ksampler.h"
 #include "models/sd1/checkpoint.h"
 #include "nodes/node_families.h"
+#include "nodes/sampling_progress.h"
 #include "tensor/ops/ops.h"
 
 #include <weft/node.h>
@@ -62,8 +64,7 @@ void run_sampler(NodeContext& ctx, models::KSamplerParams p, const char* seed_in
         const Tensor start = latent.samples.to(DType::F32).contiguous();
         // Inpainting UNets take extra input channels (mask, masked latent) from the conditioning.
         const models::DenoiseFn fn = models::conditioned_denoiser({model->unet, model->sampling}, {&pos, &neg}, start, latent.noise_mask, p.latent_scale);
-        samples = models::ksample_denoised(model->sampling, fn, start, p,
-                                  [&](const models::StepInfo& s) { ctx.progress(s.i + 1, s.total); });
+        samples = models::ksample_denoised(model->sampling, fn, start, p, sampling_progress(ctx));
     } catch (Error& e) {
         if (e.node_id().empty()) e.at_node(ctx.node_id());
         throw;

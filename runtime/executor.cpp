@@ -83,6 +83,7 @@ public:
         run_.extra_pnginfo = &options.extra_pnginfo;
         run_.cancel = &cancel;
         run_.events = &events_;
+        run_.previews = options.previews && events_.enabled();
         run_.instance_slot = [this](const std::string& id, const std::string& cls) -> std::shared_ptr<void>& {
             return session_.instances.slot(id, cls);
         };

@@ -117,6 +117,20 @@ void NodeCall::progress(double value, double max) {
     check_cancelled();
 }
 
+void NodeCall::preview(const Tensor& rgb_u8_hwc) {
+    if (!run_.previews || !run_.events) return;
+    if (rgb_u8_hwc.dtype() != DType::U8 || rgb_u8_hwc.dim() != 3 || rgb_u8_hwc.size(2) != 3)
+        throw Error("invalid_preview", "a preview must be U8 [H, W, 3], got " + rgb_u8_hwc.describe()).at_node(node_.node.id);
+    Event e{EventType::Preview};
+    e.node_id = node_.node.id;
+    e.display_node_id = node_.display_id;
+    e.parent_node_id = node_.parent_id;
+    e.real_node_id = node_.real_id;
+    e.node_type = node_.node.class_type;
+    e.image = rgb_u8_hwc.contiguous();
+    run_.events->emit(std::move(e));
+}
+
 void NodeCall::check_cancelled() const {
     if (run_.cancel && run_.cancel->is_cancelled()) throw Cancelled();
 }

@@ -26,6 +26,7 @@ struct RunContext {
     const std::map<std::string, std::string>* extra_pnginfo = nullptr;
     CancelToken* cancel = nullptr;
     EventSink* events = nullptr;
+    bool previews = false;  // RunOptions::previews, and someone listens to events
     /// Session-owned instance state of (node id, class); the returned slot stays valid.
     std::function<std::shared_ptr<void>&(const std::string&, const std::string&)> instance_slot;
 
@@ -80,6 +81,8 @@ public:
 
     void progress(double value, double max) override;
     void check_cancelled() const override;
+    bool previews_enabled() const override { return run_.previews; }
+    void preview(const Tensor& rgb_u8_hwc) override;
 
     const Folders& folders() const override { return *run_.folders; }
     const std::string& prompt_json() const override { return run_.prompt_json(); }

@@ -55,4 +55,16 @@ void ClientRegistry::send_or_broadcast(const std::string& sid, std::shared_ptr<c
     else send_to(sid, std::move(frame), binary, droppable);
 }
 
+void ClientRegistry::send_preview(const std::string& sid, std::shared_ptr<const std::string> plain,
+                                  std::shared_ptr<const std::string> with_metadata) {
+    std::vector<std::shared_ptr<WsClient>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, weak] : clients_)
+            if (sid.empty() || id == sid)
+                if (auto c = weak.lock()) targets.push_back(std::move(c));
+    }
+    for (auto& c : targets) c->send(c->preview_metadata() ? with_metadata : plain, true, true);
+}
+
 }  // namespace weft::server

@@ -40,6 +40,10 @@ public:
     void broadcast(std::shared_ptr<const std::string> frame, bool binary = false, bool droppable = false);
     /// To `sid` when not empty, else to everyone (progress-like messages).
     void send_or_broadcast(const std::string& sid, std::shared_ptr<const std::string> frame, bool binary = false, bool droppable = false);
+    /// A preview image, to `sid` when not empty, else to everyone, as droppable binary frames:
+    /// `with_metadata` (type 4) to clients that negotiated supports_preview_metadata, `plain`
+    /// (type 1) to the others.
+    void send_preview(const std::string& sid, std::shared_ptr<const std::string> plain, std::shared_ptr<const std::string> with_metadata);
 
 private:
     mutable std::mutex mutex_;

@@ -8,6 +8,16 @@
 
 namespace weft::server {
 
+void take_type_annotation(std::string& filename, std::string& type) {
+    for (const char* t : {"output", "input", "temp"}) {
+        const std::string suffix = std::string(" [") + t + "]";
+        if (filename.size() > suffix.size() && filename.ends_with(suffix)) {
+            filename.resize(filename.size() - suffix.size());
+            type = t;
+        }
+    }
+}
+
 std::optional<std::filesystem::path> folder_of_type(const Folders& folders, std::string_view type) {
     if (type == "input") return folders.input;
     if (type == "output") return folders.output;

@@ -14,6 +14,10 @@ namespace weft::server {
 /// The folder for `type` ("input", "output", "temp"); nullopt for another name.
 std::optional<std::filesystem::path> folder_of_type(const Folders& folders, std::string_view type);
 
+/// ComfyUI's annotated names: "name.png [input]" names its folder type itself. Strips the
+/// annotation from `filename` and sets `type` when there is one.
+void take_type_annotation(std::string& filename, std::string& type);
+
 /// The whole file; nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::filesystem::path& path);
 /// Writes `data` to `path` (creating parent folders); false on failure.

@@ -21,8 +21,14 @@ double now_ms() {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-RunOptions run_options_of(const QueuedPrompt& item) {
+RunOptions run_options_of(const QueuedPrompt& item, PreviewMethod server_previews) {
     RunOptions ro;
+    // Newer frontends name a preview method per prompt; "default" (or none) keeps the server's.
+    PreviewMethod previews = server_previews;
+    if (item.extra_data.is_object())
+        if (auto it = item.extra_data.find("preview_method"); it != item.extra_data.end() && it->is_string())
+            previews = parse_preview_method(it->get<std::string>()).value_or(server_previews);
+    ro.previews = previews != PreviewMethod::None;
     ro.prompt_id = item.prompt_id;
     const json& o = item.options;
     if (o.is_object()) {
@@ -40,8 +46,8 @@ RunOptions run_options_of(const QueuedPrompt& item) {
 }  // namespace
 
 PromptWorker::PromptWorker(std::shared_ptr<const NodeRegistry> registry, SessionOptions options, JobStore& store,
-                           ClientRegistry& clients)
-    : session_(std::move(registry), std::move(options)), store_(store), clients_(clients) {}
+                           ClientRegistry& clients, PreviewMethod previews)
+    : session_(std::move(registry), std::move(options)), store_(store), clients_(clients), previews_(previews) {}
 
 PromptWorker::~PromptWorker() { stop(); }
 
@@ -203,6 +209,14 @@ void PromptWorker::run_one(const QueuedPrompt& item) {
     auto send_progress_state = [&] { to_client_or_all(progress.message(), true); };
 
     auto on_event = [&](const Event& e) {
+        if (e.type == EventType::Preview) {
+            // A few kB of JPEG encoded here; the frames are queued on each socket's strand, so a
+            // slow client never holds the executor (and loses previews first when it lags).
+            if (sid.empty() ? clients_.size() == 0 : !clients_.connected(sid)) return;  // nobody would see it
+            const std::string jpeg = preview_jpeg(e);
+            clients_.send_preview(sid, frame(preview_frame(jpeg)), frame(preview_frame_with_metadata(jpeg, e)));
+            return;
+        }
         std::string text = event_to_json(e);
         switch (e.type) {
             case EventType::ExecutionSuccess:
@@ -242,13 +256,15 @@ void PromptWorker::run_one(const QueuedPrompt& item) {
             case EventType::ExecutionBlocked:
                 to_client(std::move(text));
                 break;
+            case EventType::Preview:
+                break;  // sent above
         }
     };
 
     RunResult result;
     try {
         const Workflow wf = Workflow::parse(item.prompt.dump(), "prompt");
-        result = session_.run(wf, run_options_of(item), on_event);
+        result = session_.run(wf, run_options_of(item, previews_), on_event);
     } catch (const std::exception& e) {
         // The stored prompt no longer parses (the store was edited): a failed run, reported as such.
         result.prompt_id = item.prompt_id;

@@ -2,7 +2,8 @@
 //
 // Takes prompts from the JobStore one at a time (lowest number first), runs each in one
 // long-lived weft::Session (so the cache persists between prompts), turns the run's events into
-// ComfyUI's WebSocket messages for the client that queued it, and writes the history entry.
+// ComfyUI's WebSocket messages for the client that queued it (latent previews as binary frames),
+// and writes the history entry.
 //
 // Thread safety: every public method may be called from any thread (the HTTP side calls wake(),
 // interrupt(), request_free() while a prompt runs).
@@ -10,6 +11,7 @@
 
 #include "client_registry.h"
 #include "job_store.h"
+#include "preview_frames.h"
 
 #include <weft/session.h>
 
@@ -27,7 +29,9 @@ namespace weft::server {
 
 class PromptWorker {
 public:
-    PromptWorker(std::shared_ptr<const NodeRegistry> registry, SessionOptions options, JobStore& store, ClientRegistry& clients);
+    /// `previews`: the method of prompts whose extra_data names none.
+    PromptWorker(std::shared_ptr<const NodeRegistry> registry, SessionOptions options, JobStore& store, ClientRegistry& clients,
+                 PreviewMethod previews = PreviewMethod::Latent2Rgb);
     ~PromptWorker();
     PromptWorker(const PromptWorker&) = delete;
     PromptWorker& operator=(const PromptWorker&) = delete;
@@ -76,6 +80,7 @@ private:
     Session session_;
     JobStore& store_;
     ClientRegistry& clients_;
+    PreviewMethod previews_;
 
     mutable std::mutex mutex_;
     std::mutex held_mutex_;

@@ -12,6 +12,8 @@
 // io_context, apart from the compute threads.
 #pragma once
 
+#include "preview_frames.h"
+
 #include <weft/registry.h>
 #include <weft/session.h>
 
@@ -38,6 +40,9 @@ struct ServerConfig {
     size_t max_body_bytes = size_t(100) << 20;
     /// The node types served; null = weft's built-in nodes.
     std::shared_ptr<const NodeRegistry> registry;
+    /// Latent previews of sampling nodes, sent as binary WebSocket frames (--preview-method); a
+    /// prompt's extra_data.preview_method overrides it for that prompt.
+    PreviewMethod preview_method = PreviewMethod::Latent2Rgb;
 };
 
 class Server {

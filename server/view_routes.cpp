@@ -1,8 +1,10 @@
-// GET /view (files of the input, output and temp folders) and the front end's static files.
+// GET /view (files of the input, output and temp folders, or converted variants of their images:
+// view_variant.h) and the front end's static files.
 #include "folder_types.h"
 #include "http_response.h"
 #include "paths.h"
 #include "server_state.h"
+#include "view_variant.h"
 
 #include <fmt/format.h>
 
@@ -30,14 +32,7 @@ Response get_view(ServerState& s, const RouteRequest& r) {
     std::string filename = r.query("filename");
     if (filename.empty()) throw HttpError{http::status::bad_request, "invalid_request", "filename is required"};
     std::string type = r.query("type", "output");
-    // "name.png [input]" names its folder itself, as ComfyUI's annotated names do.
-    for (const char* t : {"output", "input", "temp"}) {
-        const std::string suffix = fmt::format(" [{}]", t);
-        if (filename.size() > suffix.size() && filename.ends_with(suffix)) {
-            filename.resize(filename.size() - suffix.size());
-            type = t;
-        }
-    }
+    take_type_annotation(filename, type);
     const auto base = folder_of_type(s.config.folders, type);
     if (!base) throw HttpError{http::status::bad_request, "invalid_request", fmt::format("unknown type '{}'", type)};
     const fs::path path = safe_join(*base, r.query("subfolder"), filename);
@@ -45,6 +40,16 @@ Response get_view(ServerState& s, const RouteRequest& r) {
     if (!fs::is_regular_file(path, ec)) throw HttpError{http::status::not_found, "not_found", fmt::format("no file '{}'", filename)};
     auto data = read_file(path);
     if (!data) throw HttpError{http::status::not_found, "not_found", fmt::format("cannot read '{}'", filename)};
+    auto optional_query = [&](const char* key) { return r.has_query(key) ? std::optional<std::string>(r.query(key)) : std::nullopt; };
+    if (auto v = view_variant(*data, optional_query("preview"), optional_query("channel"))) {
+        Response res{http::status::ok, 11};
+        res.set(http::field::server, "weft");
+        res.set(http::field::content_type, v->content_type);
+        res.set(http::field::content_disposition, fmt::format("filename=\"{}\"", path.filename().string()));
+        res.body() = std::move(v->body);
+        res.prepare_payload();
+        return res;
+    }
     return file_response(path, std::move(*data), true);
 }
 

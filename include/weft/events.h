@@ -28,9 +28,11 @@ enum class EventType {
     ExecutionBlocked,      // node_id, message: an ExecutionBlocker with a message reached a node
     ExecutionInterrupted,  // node_id: cancelled
     ExecutionSuccess,      // the run finished (completion_status in `status`)
+    Preview,               // node_id, image: a node's preview of its work (a sampler's step), only
+                           // when RunOptions::previews is on; ComfyUI sends it as a binary frame
 };
 
-/// ComfyUI's message name ("execution_start", "executing", ...).
+/// ComfyUI's message name ("execution_start", "executing", ...; "preview" for Preview).
 const char* event_name(EventType t);
 
 struct Event {
@@ -49,6 +51,7 @@ struct Event {
     std::string status;             // ExecutionSuccess: "success" or "partial_success"
     ExecutionError error;           // ExecutionError / NodeError / ExecutionInterrupted
     double timestamp = 0;           // milliseconds since the epoch
+    Tensor image;                   // Preview: U8 [H, W, 3] RGB, contiguous
 };
 
 using EventCallback = std::function<void(const Event&)>;

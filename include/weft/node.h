@@ -84,6 +84,11 @@ public:
     virtual void progress(double value, double max) = 0;
     /// Throws weft::Cancelled when the run was cancelled.
     virtual void check_cancelled() const = 0;
+    /// True when the run wants preview images (RunOptions::previews): skip making them otherwise.
+    virtual bool previews_enabled() const { return false; }
+    /// Publishes a preview of this node's work, U8 [H, W, 3] RGB, as an EventType::Preview event.
+    /// Does nothing when previews are off.
+    virtual void preview(const Tensor& rgb_u8_hwc) {}
 
     virtual const Folders& folders() const = 0;
     /// The API-format JSON of the workflow being run (ComfyUI's hidden PROMPT).

@@ -67,6 +67,9 @@ struct RunOptions {
     std::map<std::string, std::string> extra_pnginfo;
     /// Nodes whose outputs the result should keep besides output nodes ("*" keeps every node's).
     std::vector<std::string> capture;
+    /// Nodes that can (samplers) publish preview images as EventType::Preview events. Off by
+    /// default: nothing is computed for previews unless asked.
+    bool previews = false;
 };
 
 enum class RunStatus {

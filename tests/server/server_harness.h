@@ -16,6 +16,8 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +27,18 @@
 #include <thread>
 
 namespace weft::server_test {
+
+/// Writes `data` to `p`, creating its folders.
+inline void write_bytes(const std::filesystem::path& p, const std::string& data) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << data;
+}
+
+/// The whole file ("" when it cannot be read).
+inline std::string read_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
 
 struct HttpReply {
     int status = 0;

@@ -1,4 +1,5 @@
 // The informational routes, /view, uploads and the jobs API, each answering under /api too.
+#include "server/image_encode.h"
 #include "server_harness.h"
 
 #include <gtest/gtest.h>
@@ -17,15 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_bytes(const fs::path& p, const std::string& data) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << data;
-}
-
-std::string read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
 
 }  // namespace
 
@@ -136,8 +128,10 @@ TEST(HttpRoutes, UploadImageStoresDedupesAndRefusesPathTricks) {
 
 TEST(HttpRoutes, UploadMaskNeedsAValidOriginalRef) {
     TestServer srv;
-    write_bytes(srv.config().folders.input / "photo.png", "PHOTO");
-    const MultipartBody ok = multipart({{"image", "mask.png", "MASK"}},
+    // Real images: the mask is merged into the original (test_view_variants.cpp checks the pixels).
+    const std::vector<uint8_t> pixels(2 * 2 * 4, 128);
+    write_bytes(srv.config().folders.input / "photo.png", weft::server::encode_png(pixels, 2, 2, 4));
+    const MultipartBody ok = multipart({{"image", "mask.png", weft::server::encode_png(pixels, 2, 2, 4)}},
                                        {{"original_ref", R"({"filename": "photo.png", "subfolder": "", "type": "input"})"}});
     const auto r = http_request(srv.port(), "POST", "/api/upload/mask", ok.body, ok.content_type);
     EXPECT_EQ(r.status, 200) << r.body;
