@@ -67,6 +67,11 @@ void add_run_command(CLI::App& app, RunArgs& a) {
                   "A failing node blocks only what depends on it, and later workflows still run");
     run->add_flag("-q,--quiet", a.quiet, "No progress display");
     run->add_option("--threads", a.threads, "Worker threads (0 = one per core)")->capture_default_str();
+    run->add_option("--precision", a.precision,
+                    "Arithmetic of the networks: fp32 (matches ComfyUI) or bf16 (half the weight memory, about 1.5x faster on "
+                    "CPUs with AVX512-BF16; fp32 where the CPU has none)")
+        ->check(CLI::IsMember({"fp32", "bf16"}))
+        ->capture_default_str();
 }
 
 int run_command(RunArgs& a) {
@@ -75,6 +80,7 @@ int run_command(RunArgs& a) {
     SessionOptions options;
     options.folders = a.folders.folders();
     options.threads = a.threads;
+    options.precision = parse_precision(a.precision);
     try {
         options.cache = CacheOptions::parse(a.cache);
     } catch (const std::exception& e) {

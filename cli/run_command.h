@@ -16,6 +16,7 @@ struct RunArgs {
     std::vector<std::string> workflows;
     std::vector<std::string> sets;
     std::string cache = "classic";
+    std::string precision = "fp32";
     bool json = false;
     bool quiet = false;
     std::vector<std::string> targets;

@@ -26,6 +26,11 @@ void add_serve_command(CLI::App& app, ServeArgs& a) {
     serve->add_option("--database", a.database, "Queue and history database (default USER_DIR/weft/queue.db)")->type_name("FILE");
     serve->add_option("--max-upload-size", a.max_upload_mb, "Largest request body in MB")->capture_default_str();
     serve->add_option("--threads", a.threads, "Compute threads (0 = one per core)")->capture_default_str();
+    serve->add_option("--precision", a.precision,
+                      "Arithmetic of the networks: fp32 (matches ComfyUI) or bf16 (half the weight memory, about 1.5x faster on "
+                    "CPUs with AVX512-BF16; fp32 where the CPU has none)")
+        ->check(CLI::IsMember({"fp32", "bf16"}))
+        ->capture_default_str();
     serve->add_option("--preview-method", a.preview_method,
                       "Sampler previews sent to WebSocket clients: none, latent2rgb, auto (= latent2rgb)")
         ->check(CLI::IsMember({"none", "latent2rgb", "auto"}))
@@ -39,6 +44,7 @@ int serve_command(ServeArgs& a) {
     config.folders = a.folders.folders();
     if (!a.user_dir.empty()) config.folders.user = a.user_dir;
     config.threads = a.threads;
+    config.precision = parse_precision(a.precision);
     config.front_end_root = a.front_end_root;
     config.database = a.database;
     config.preview_method = server::parse_preview_method(a.preview_method).value_or(server::PreviewMethod::Latent2Rgb);

@@ -15,6 +15,7 @@ struct ServeArgs {
     int port = 8188;
     std::string user_dir;
     std::string cache = "classic";
+    std::string precision = "fp32";
     std::string front_end_root;
     std::string database;
     double max_upload_mb = 100;

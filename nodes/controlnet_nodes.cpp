@@ -2,6 +2,7 @@
 // ControlNetApplyAdvanced. Applying puts a models::AppliedControl hook under "control" in each
 // conditioning entry's extras, chained to the one already there (sd-models.md §7.2).
 #include "models/control/applied_control.h"
+#include "nodes/compute_mode.h"
 #include "nodes/file_hash.h"
 #include "nodes/model_folders.h"
 #include "nodes/node_families.h"
@@ -42,7 +43,7 @@ std::optional<Value> control_file_fingerprint(NodeContext& ctx) {
 std::shared_ptr<const models::ControlModel> load_for(NodeContext& ctx, const models::DiffusionModel* base) {
     try {
         const fs::path path = find_model_file(ctx.folders(), kControlFolders, ctx.get_string("control_net_name"));
-        return models::load_control_model(path.string(), base);
+        return models::load_control_model(path.string(), base, compute_mode(ctx));
     } catch (Error& e) {
         e.at_node(ctx.node_id()).at_input("control_net_name");
         throw;

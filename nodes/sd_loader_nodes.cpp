@@ -2,6 +2,7 @@
 // VAELoader. Outputs are shared immutable objects (MODEL, CLIP, VAE); the cache keeps them like any
 // other result, so a second workflow on the same checkpoint loads nothing.
 #include "models/sd1/checkpoint.h"
+#include "nodes/compute_mode.h"
 #include "nodes/model_folders.h"
 #include "nodes/node_families.h"
 #include "nodes/sd_objects.h"
@@ -43,7 +44,7 @@ auto load_for(NodeContext& ctx, const char* input, F&& load) {
 
 void load_checkpoint(NodeContext& ctx) {
     const auto path = find_model_file(ctx.folders(), {"checkpoints"}, ctx.get_string("ckpt_name"));
-    auto ck = load_for(ctx, "ckpt_name", [&] { return models::load_sd1_checkpoint(path.string(), clip_tokenizer(ctx.folders())); });
+    auto ck = load_for(ctx, "ckpt_name", [&] { return models::load_sd1_checkpoint(path.string(), clip_tokenizer(ctx.folders()), compute_mode(ctx)); });
     ctx.set_output(0, model_value(ck.model));
     ctx.set_output(1, clip_value(ck.clip));
     ctx.set_output(2, vae_value(ck.vae));
@@ -82,7 +83,7 @@ void register_sd_loader_nodes(NodeRegistry& r) {
             .output("MODEL");
         d.execute = [](NodeContext& ctx) {
             const auto path = find_model_file(ctx.folders(), {"unet", "diffusion_models"}, ctx.get_string("unet_name"));
-            ctx.set_output(0, model_value(load_for(ctx, "unet_name", [&] { return models::load_diffusion_model(path.string()); })));
+            ctx.set_output(0, model_value(load_for(ctx, "unet_name", [&] { return models::load_diffusion_model(path.string(), compute_mode(ctx)); })));
         };
         r.add(std::move(d));
     }
@@ -99,7 +100,7 @@ void register_sd_loader_nodes(NodeRegistry& r) {
                     .at_node(ctx.node_id())
                     .at_input("type");
             const auto path = find_model_file(ctx.folders(), {"text_encoders", "clip"}, ctx.get_string("clip_name"));
-            ctx.set_output(0, clip_value(load_for(ctx, "clip_name", [&] { return models::load_text_encoder(path.string(), clip_tokenizer(ctx.folders())); })));
+            ctx.set_output(0, clip_value(load_for(ctx, "clip_name", [&] { return models::load_text_encoder(path.string(), clip_tokenizer(ctx.folders()), compute_mode(ctx)); })));
         };
         r.add(std::move(d));
     }
@@ -108,7 +109,7 @@ void register_sd_loader_nodes(NodeRegistry& r) {
         d.schema.required(model_picker("vae_name", {"vae"})).output("VAE");
         d.execute = [](NodeContext& ctx) {
             const auto path = find_model_file(ctx.folders(), {"vae"}, ctx.get_string("vae_name"));
-            ctx.set_output(0, vae_value(load_for(ctx, "vae_name", [&] { return models::load_autoencoder(path.string()); })));
+            ctx.set_output(0, vae_value(load_for(ctx, "vae_name", [&] { return models::load_autoencoder(path.string(), compute_mode(ctx)); })));
         };
         r.add(std::move(d));
     }

@@ -1,6 +1,7 @@
 // UpscaleModelLoader and ImageUpscaleWithModel: ESRGAN-family and compact Real-ESRGAN models from
 // the models folder's upscale_models/, run over 512-pixel tiles with 32-pixel feathered overlaps.
 #include "models/upscale/upscale_model.h"
+#include "nodes/compute_mode.h"
 #include "nodes/file_hash.h"
 #include "nodes/model_folders.h"
 #include "nodes/node_families.h"
@@ -29,7 +30,7 @@ void load_upscale_model_node(NodeContext& ctx) {
     const fs::path path = find_model_file(ctx.folders(), kFolders, ctx.get_string("model_name"));
     std::shared_ptr<const upscale::UpscaleModel> m;
     try {
-        m = upscale::load_upscale_model(path.string());
+        m = upscale::load_upscale_model(path.string(), compute_mode(ctx));
     } catch (Error& e) {
         e.at_node(ctx.node_id()).at_input("model_name");
         throw;

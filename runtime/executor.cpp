@@ -79,6 +79,7 @@ public:
         result_.prompt_id = prompt_id;
         run_.graph = &graph_;
         run_.folders = &session.options.folders;
+        run_.precision = session.options.precision;
         run_.prompt = &prepared_->validated.coerced;
         run_.extra_pnginfo = &options.extra_pnginfo;
         run_.cancel = &cancel;

@@ -22,6 +22,7 @@ namespace weft::runtime {
 struct RunContext {
     const DynamicGraph* graph = nullptr;
     const Folders* folders = nullptr;
+    Precision precision = Precision::F32;
     const Workflow* prompt = nullptr;  // the validated workflow, for PROMPT
     const std::map<std::string, std::string>* extra_pnginfo = nullptr;
     CancelToken* cancel = nullptr;
@@ -85,6 +86,7 @@ public:
     void preview(const Tensor& rgb_u8_hwc) override;
 
     const Folders& folders() const override { return *run_.folders; }
+    Precision precision() const override { return run_.precision; }
     const std::string& prompt_json() const override { return run_.prompt_json(); }
     const std::map<std::string, std::string>& extra_pnginfo() const override { return *run_.extra_pnginfo; }
     const WorkflowNode* find_node(std::string_view id) const override { return run_.graph->find(id); }

@@ -51,6 +51,7 @@ void Server::start() {
     so.folders = c.folders;
     so.cache = c.cache;
     so.threads = c.threads;
+    so.precision = c.precision;
     m.worker = std::make_unique<PromptWorker>(c.registry, so, *m.store, m.clients, c.preview_method);
     m.state = std::unique_ptr<ServerState>(new ServerState{m.config, *m.store, m.clients, *m.worker, Router{}});
     add_prompt_routes(*m.state);

@@ -30,6 +30,7 @@ struct ServerConfig {
     uint16_t port = 8188;              // 0 = any free port (see Server::port())
     Folders folders;
     CacheOptions cache;
+    Precision precision = Precision::F32;  // the networks' arithmetic (weft serve --precision)
     int threads = 0;                   // compute threads for the session (0 = one per core)
     int io_threads = 2;                // network threads
     /// The queue and history database; empty = <user folder>/weft/queue.db.

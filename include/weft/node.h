@@ -18,6 +18,7 @@
 
 #include <weft/error.h>
 #include <weft/folders.h>
+#include <weft/precision.h>
 #include <weft/schema.h>
 #include <weft/value.h>
 
@@ -91,6 +92,8 @@ public:
     virtual void preview(const Tensor& rgb_u8_hwc) {}
 
     virtual const Folders& folders() const = 0;
+    /// The session's network precision (SessionOptions::precision), for loader nodes.
+    virtual Precision precision() const { return Precision::F32; }
     /// The API-format JSON of the workflow being run (ComfyUI's hidden PROMPT).
     virtual const std::string& prompt_json() const = 0;
     /// Extra metadata to embed in saved files (ComfyUI's EXTRA_PNGINFO), key -> JSON text.

@@ -16,6 +16,7 @@
 #include <weft/error.h>
 #include <weft/events.h>
 #include <weft/folders.h>
+#include <weft/precision.h>
 #include <weft/registry.h>
 #include <weft/workflow.h>
 
@@ -47,6 +48,9 @@ struct CacheOptions {
 
 struct SessionOptions {
     Folders folders;
+    /// The precision loaders build networks in (part of every loader's result, so one session
+    /// keeps one precision).
+    Precision precision = Precision::F32;
     CacheOptions cache;
     /// Worker threads for independent branches and light ops; 0 = one per core.
     int threads = 0;

@@ -7,6 +7,7 @@
 #include "npy.h"
 #include "sd15_tiny.h"
 #include "tensor/model_file.h"
+#include "tensor/ops/compute.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -187,6 +188,28 @@ TEST_F(Sd15Golden, SamplerSchedulerMatrixMatchesComfyUI) {
         const double tol = loose != kIllConditioned.end() ? loose->second : 1e-4;
         EXPECT_LT(relative_error(saved.at("latent_tensor"), load_npy(g / (name + "_samples.npy"))), tol);
     }
+}
+
+TEST_F(Sd15Golden, Bf16PrecisionStaysCloseToComfyUIsFp32) {
+    // --precision bf16 builds every network in bf16 (fp32 accumulation): near the fp32 golden, but
+    // visibly not fp32 (on a CPU without native bf16 it falls back to fp32 and matches exactly).
+    const fs::path g = kGoldens / "sd15_tiny_seed42_64x64";
+    ASSERT_TRUE(fs::exists(g / "workflow_api.json")) << g;
+    ProcessResult r = weft({"run", (g / "workflow_api.json").string(), "--models", models.string(), "--output-dir", (dir / "out").string(),
+                            "--json", "--precision", "bf16"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto lines = json_lines(r.out);
+    ASSERT_EQ(lines.size(), 1u);
+    ASSERT_EQ(lines[0]["status"], "success") << lines[0].dump(2);
+    ModelFile saved = open_model_file(lines[0]["outputs"]["10"]["latents"][0]["path"].get<std::string>());
+    const double err = relative_error(saved.at("latent_tensor"), load_npy(g / "samples.npy"));
+    if (ops::bf16_supported()) {
+        EXPECT_GT(err, 1e-5);
+        EXPECT_LT(err, 5e-2);
+    } else {
+        EXPECT_LT(err, 1e-4);
+    }
+    EXPECT_NE(weft({"run", (g / "workflow_api.json").string(), "--precision", "fp16"}).exit_code, 0);
 }
 
 TEST_F(Sd15Golden, ChangingOnlyTheSeedRerunsOnlyTheSamplerAndWhatFollows) {
