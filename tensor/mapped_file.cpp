@@ -82,4 +82,14 @@ void MappedFile::prefetch(size_t offset, size_t length) const {
     ::madvise(data_ + start, length + (offset - start), MADV_WILLNEED);
 }
 
+void MappedFile::release(size_t offset, size_t length) const {
+    if (!mapped_ || offset >= size_) return;
+    length = std::min(length, size_ - offset);
+    // Only whole pages: the neighbours' bytes may still be wanted (re-reading them would be correct,
+    // just slower).
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t start = (offset + page - 1) / page * page, end = (offset + length) / page * page;
+    if (end > start) ::madvise(data_ + start, end - start, MADV_DONTNEED);
+}
+
 }  // namespace weft

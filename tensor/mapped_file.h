@@ -40,6 +40,11 @@ public:
     std::shared_ptr<Storage> storage();
     /// Asks the kernel to read [offset, offset + length) ahead (before converting a tensor, say).
     void prefetch(size_t offset, size_t length) const;
+    /// Drops this process's mapping of the whole pages inside [offset, offset + length) once their
+    /// bytes have been converted: they stay in the page cache and fault back in if read again, but
+    /// stop counting in the resident set (a loaded checkpoint would otherwise hold both its
+    /// converted weights and the file's pages).
+    void release(size_t offset, size_t length) const;
 
 private:
     MappedFile() = default;

@@ -30,10 +30,23 @@ const Tensor& ModelFile::at(const std::string& name) const {
     return it->second;
 }
 
+void ModelFile::release_pages(const Tensor& t) const {
+    if (!mapping || !t.defined() || t.numel() == 0) return;
+    const std::byte* begin = mapping->data();
+    const std::byte* p = t.raw_data();
+    if (p < begin || p >= begin + mapping->size()) return;
+    // The extent of a strided view: the last element's offset, plus one element.
+    int64_t last = 0;
+    for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.strides()[d];
+    const size_t bytes = static_cast<size_t>(last + 1) * dtype_size(t.dtype());
+    mapping->release(static_cast<size_t>(p - begin), bytes);
+}
+
 ModelFile open_model_file(const std::string& path) {
     auto file = MappedFile::open(path);
     ModelFile m;
     m.path = path;
+    m.mapping = file;
     if (looks_like_safetensors(*file)) {
         SafetensorsFile st(file);
         m.format = "safetensors";

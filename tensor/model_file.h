@@ -14,19 +14,26 @@
 #include <weft/tensor.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace weft {
+
+class MappedFile;
 
 struct ModelFile {
     std::string path;
     std::string format;                          // "safetensors" or "pytorch"
     std::map<std::string, std::string> metadata; // safetensors __metadata__, or checkpoint scalars
     std::map<std::string, Tensor> tensors;
+    std::shared_ptr<const MappedFile> mapping;   // null for in-memory files
 
     bool contains(const std::string& name) const { return tensors.count(name) != 0; }
     /// Throws weft::Error naming the file and the tensor when absent.
     const Tensor& at(const std::string& name) const;
+    /// Drops the resident pages behind `t` when it is a view of this file's mapping (see
+    /// MappedFile::release): for loaders, once a tensor has been converted or copied.
+    void release_pages(const Tensor& t) const;
 };
 
 /// Opens `path`; throws weft::Error (with the path) when it is missing, unrecognised or invalid.

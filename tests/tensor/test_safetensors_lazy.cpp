@@ -10,6 +10,7 @@
 #include "tensor/pickle_checkpoint.h"
 #include "tensor/safetensors.h"
 
+#include "resident_memory.h"
 #include "sd15_tiny.h"
 
 #include <gtest/gtest.h>
@@ -28,30 +29,9 @@
 using namespace weft;
 namespace fs = std::filesystem;
 
-namespace {
+using weft::testing::rss_kb_of_mapping;
 
-// Resident kB of the mapping that contains `p`, or -1 when /proc/self/smaps is unavailable.
-long rss_kb_of_mapping(const void* p) {
-    std::ifstream smaps("/proc/self/smaps");
-    if (!smaps) return -1;
-    const auto addr = reinterpret_cast<uintptr_t>(p);
-    std::string line;
-    bool in = false;
-    while (std::getline(smaps, line)) {
-        unsigned long lo, hi;
-        char dash;
-        std::istringstream head(line);
-        if (line.find(':') == std::string::npos || line.find('-') < line.find(':')) {
-            // A mapping header line "lo-hi perms ...".
-            if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
-                in = addr >= lo && addr < hi;
-                continue;
-            }
-        }
-        if (in && line.rfind("Rss:", 0) == 0) return std::stol(line.substr(4));
-    }
-    return -1;
-}
+namespace {
 
 // Drops `path` from the page cache; false when the kernel kept some of it resident.
 bool evict_from_page_cache(const std::string& path) {
@@ -154,4 +134,30 @@ TEST(SafetensorsLazy, Sd15TinyPresetOpensLazily) {
     EXPECT_GT(st.entries().size(), 700u);
     EXPECT_EQ(st.entry("model.diffusion_model.input_blocks.0.0.weight").shape, (Shape{320, 4, 3, 3}));
     expect_lazy(*file, st.tensor("first_stage_model.decoder.conv_in.weight"), st.entries().front().begin);
+}
+
+// Loaders release a tensor's pages once converted: the file's bytes stop counting in the resident
+// set, and reading the tensor again still gives its values (they fault back from the page cache).
+TEST(SafetensorsLazy, ReleasedPagesLeaveTheResidentSetAndReadBack) {
+    const std::string p = (fs::temp_directory_path() / ("weft_release_" + std::to_string(::getpid()) + ".safetensors")).string();
+    std::vector<std::pair<std::string, Tensor>> ts;
+    for (int i = 0; i < 4; ++i) ts.emplace_back("w" + std::to_string(i), Tensor::full({1024, 1024}, float(i + 1)));  // 4 MiB each
+    write_safetensors(p, ts);
+    {
+        const ModelFile m = open_model_file(p);
+        ASSERT_TRUE(m.mapping);
+        const Tensor& w2 = m.at("w2");
+        const float sum_before = w2.clone().data<float>()[12345];
+        const long touched = rss_kb_of_mapping(m.mapping->data());
+        if (touched < 0) GTEST_SKIP() << "/proc/self/smaps not readable here";
+        EXPECT_GE(touched, 4096 - 8);
+        m.release_pages(w2);
+        const long released = rss_kb_of_mapping(m.mapping->data());
+        EXPECT_LE(released, touched - 4096 + 8) << touched << " -> " << released;
+        EXPECT_EQ(w2.clone().data<float>()[12345], sum_before);
+        EXPECT_EQ(w2.clone().data<float>()[0], 3.0f);
+        // Tensors that do not view the mapping are ignored.
+        m.release_pages(Tensor::full({4}, 1.0f));
+    }
+    fs::remove(p);
 }
