@@ -36,7 +36,6 @@ struct PackedConv2d::Impl {
         bool src_plain = false, dst_plain = false;   // kernel works on NCHW F32 directly
         std::optional<dnnl::reorder> to_src, from_dst;
         memory::desc user_src, user_dst;
-        memory src_buf, dst_buf;  // kernel-layout staging, reused by every call of this shape
     };
     std::mutex mutex;
     std::map<std::tuple<int64_t, int64_t, int64_t>, Entry> by_shape;
@@ -96,14 +95,8 @@ struct PackedConv2d::Impl {
         e.user_dst = memory::desc(e.dst_desc.dims(), memory::data_type::f32, tag::nchw);
         e.src_plain = e.src_desc == e.user_src;
         e.dst_plain = e.dst_desc == e.user_dst;
-        if (!e.src_plain) {
-            e.to_src.emplace(dnnl::reorder::primitive_desc(detail::engine(), e.user_src, detail::engine(), e.src_desc));
-            e.src_buf = memory(e.src_desc, detail::engine());
-        }
-        if (!e.dst_plain) {
-            e.from_dst.emplace(dnnl::reorder::primitive_desc(detail::engine(), e.dst_desc, detail::engine(), e.user_dst));
-            e.dst_buf = memory(e.dst_desc, detail::engine());
-        }
+        if (!e.src_plain) e.to_src.emplace(dnnl::reorder::primitive_desc(detail::engine(), e.user_src, detail::engine(), e.src_desc));
+        if (!e.dst_plain) e.from_dst.emplace(dnnl::reorder::primitive_desc(detail::engine(), e.dst_desc, detail::engine(), e.user_dst));
         return by_shape.emplace(key, std::move(e)).first->second;
     }
 };
@@ -179,11 +172,19 @@ Tensor PackedConv2d::operator()(const Tensor& x0) const {
         dnnl::stream& s = detail::stream();
         memory user_src = detail::wrap(x, e.user_src), user_dst = detail::wrap(out, e.user_dst);
         memory src = user_src, dst = user_dst;
+        // Kernel-layout staging comes from the op buffer pool per call: kept per shape, as before,
+        // it held two activation-sized buffers for every convolution and resolution (4 GB for an
+        // SD1.5 VAE decode at 512x512).
+        Tensor src_staging, dst_staging;
         if (!e.src_plain) {
-            src = e.src_buf;
+            src_staging = detail::empty({int64_t(e.src_desc.get_size())}, DType::U8);
+            src = memory(e.src_desc, detail::engine(), src_staging.data<uint8_t>());
             e.to_src->execute(s, user_src, src);
         }
-        if (!e.dst_plain) dst = e.dst_buf;
+        if (!e.dst_plain) {
+            dst_staging = detail::empty({int64_t(e.dst_desc.get_size())}, DType::U8);
+            dst = memory(e.dst_desc, detail::engine(), dst_staging.data<uint8_t>());
+        }
         std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, e.weights}, {DNNL_ARG_DST, dst}};
         if (im.bias.defined())
             args.emplace(DNNL_ARG_BIAS, detail::wrap(im.bias, memory::desc({im.out_ch}, memory::data_type::f32, tag::a)));
