@@ -6,7 +6,9 @@
 
 #include <weft/error.h>
 
+#include <bit>
 #include <cmath>
+#include <vector>
 
 using namespace weft;
 using weft::ops_test::random;
@@ -25,6 +27,27 @@ TEST(OpsVecMath, ExpMatchesLibm) {
     EXPECT_EQ(ops::vm::exp(-1000.0f), 0.0f);
     EXPECT_EQ(ops::vm::exp(-INFINITY), 0.0f);
     EXPECT_TRUE(std::isfinite(ops::vm::exp(1000.0f)));
+}
+
+TEST(OpsVecMath, ExpShiftedToBf16RoundsTheExactExponential) {
+    // Attention's bf16 probabilities: e^(x - shift) rounded to nearest-even bf16, and the f32 sum.
+    for (int64_t n : {1, 15, 16, 17, 100, 515}) {
+        std::vector<float> x(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) x[size_t(i)] = -30.0f + 31.0f * float((i * 37) % 101) / 100.0f;
+        if (n > 3) x[2] = -INFINITY;  // a masked key
+        std::vector<uint16_t> out(static_cast<size_t>(n));
+        const float shift = 0.75f;
+        const float sum = ops::vm::exp_shifted_to_bf16(x.data(), out.data(), n, shift);
+        double want_sum = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            const double e = std::exp(double(x[size_t(i)]) - shift);
+            want_sum += e;
+            const float got = std::bit_cast<float>(uint32_t(out[size_t(i)]) << 16);
+            EXPECT_LE(std::abs(got - e), e * (1.0 / 256) + 1e-30) << n << " " << i;  // within bf16's half step
+        }
+        if (n > 3) EXPECT_EQ(out[2], 0);
+        EXPECT_NEAR(sum, want_sum, 1e-5 * want_sum) << n;
+    }
 }
 
 TEST(OpsVecMath, ErfAndTanhMatchLibm) {
