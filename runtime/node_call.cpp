@@ -102,14 +102,19 @@ void NodeCall::expand(const Workflow& graph, List results) {
     out_->expansion_results = std::move(results);
 }
 
+Event NodeCall::node_event(EventType type) const {
+    Event e{type};
+    e.node_id = node_.node.id;
+    e.display_node_id = node_.display_id;
+    e.parent_node_id = node_.parent_id;
+    e.real_node_id = node_.real_id;
+    e.node_type = node_.node.class_type;
+    return e;
+}
+
 void NodeCall::progress(double value, double max) {
     if (run_.events && run_.events->enabled()) {
-        Event e{EventType::Progress};
-        e.node_id = node_.node.id;
-        e.display_node_id = node_.display_id;
-        e.parent_node_id = node_.parent_id;
-        e.real_node_id = node_.real_id;
-        e.node_type = node_.node.class_type;
+        Event e = node_event(EventType::Progress);
         e.value = value;
         e.max = max;
         run_.events->emit(std::move(e));
@@ -121,12 +126,7 @@ void NodeCall::preview(const Tensor& rgb_u8_hwc) {
     if (!run_.previews || !run_.events) return;
     if (rgb_u8_hwc.dtype() != DType::U8 || rgb_u8_hwc.dim() != 3 || rgb_u8_hwc.size(2) != 3)
         throw Error("invalid_preview", "a preview must be U8 [H, W, 3], got " + rgb_u8_hwc.describe()).at_node(node_.node.id);
-    Event e{EventType::Preview};
-    e.node_id = node_.node.id;
-    e.display_node_id = node_.display_id;
-    e.parent_node_id = node_.parent_id;
-    e.real_node_id = node_.real_id;
-    e.node_type = node_.node.class_type;
+    Event e = node_event(EventType::Preview);
     e.image = rgb_u8_hwc.contiguous();
     run_.events->emit(std::move(e));
 }

@@ -96,6 +96,9 @@ protected:
     std::shared_ptr<void>& instance_slot() override { return run_.instance_slot(node_.node.id, node_.node.class_type); }
 
 private:
+    /// An event of `type` carrying this call's node ids and class.
+    Event node_event(EventType type) const;
+
     void check_slot(size_t slot) const;
 
     const RunContext& run_;
