@@ -32,13 +32,13 @@ inline Tensor to_d(const Tensor& x, double sigma, const Tensor& den) {
     return tm::lincomb({{r, x}, {-r, den}});
 }
 
-/// (sigma_down, sigma_up) of an ancestral step with strength eta.
 // The sigma arithmetic below is float32, op for op as PyTorch runs it on 0-dim float tensors:
 // model_sampling.timestep() picks the nearest table entry, so a midpoint sigma that lands half-way
 // between two entries (the normal and sgm_uniform schedules produce such sigmas) picks the same
 // entry as ComfyUI only when computed with the same roundings.
 
-/// k-diffusion's get_ancestral_step: (sigma_down, sigma_up); eta 0 gives (to, 0).
+/// k-diffusion's get_ancestral_step: (sigma_down, sigma_up) of an ancestral step with strength eta;
+/// eta 0 gives (to, 0).
 inline std::pair<double, double> ancestral_step(double from_d, double to_d, double eta) {
     if (eta == 0.0) return {to_d, 0.0};
     const float from = static_cast<float>(from_d), to = static_cast<float>(to_d);
