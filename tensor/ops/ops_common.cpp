@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <vector>
 
 namespace weft::ops::detail {
 
@@ -23,6 +24,7 @@ public:
     static constexpr size_t kCap = size_t(256) << 20;
 
     void* take(size_t bytes) {
+        std::vector<void*> evicted;
         {
             std::lock_guard lock(mutex_);
             auto it = free_.find(bytes);
@@ -32,7 +34,17 @@ public:
                 held_ -= bytes;
                 return p;
             }
+            // A miss: give back cached blocks of other sizes, largest first, worth the new block,
+            // so the resident set does not grow by both (the peak is where misses happen).
+            for (size_t freed = 0; freed < bytes && !free_.empty();) {
+                auto last = std::prev(free_.end());
+                freed += last->first;
+                held_ -= last->first;
+                evicted.push_back(last->second);
+                free_.erase(last);
+            }
         }
+        for (void* q : evicted) std::free(q);
         void* p = std::aligned_alloc(kGranule, bytes);
         if (!p) throw std::bad_alloc();
         madvise(p, bytes, MADV_HUGEPAGE);  // advice only; failure is harmless

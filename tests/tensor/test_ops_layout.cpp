@@ -77,6 +77,17 @@ TEST(OpsUpsample, BilinearMatchesReference) {
 
 namespace {
 
+TEST(OpsBufferPool, AMissGivesBackCachedBlocksOfOtherSizes) {
+    // A fresh block is paid for by cached ones of other sizes, so cache and live blocks do not
+    // both grow the resident set at a peak.
+    ops::release_cached_buffers();
+    { Tensor a = ops::pad(random({1, 8, 256, 256}, 81), {0, 0}); }  // 2 MiB, cached when released
+    EXPECT_GE(ops::cached_buffer_bytes(), size_t(2) << 20);
+    Tensor b = ops::pad(random({1, 8, 512, 512}, 82), {0, 0});  // 8 MiB: a miss
+    EXPECT_EQ(ops::cached_buffer_bytes(), 0u);
+    ops::release_cached_buffers();
+}
+
 TEST(OpsBufferPool, LargeOutputsAreReused) {
     ops::release_cached_buffers();
     Tensor x = random({1, 8, 256, 256}, 80);  // 2 MiB
