@@ -1,6 +1,7 @@
 // VAEDecode and VAEEncode: latents (raw VAE scale) <-> IMAGE [B,H,W,C] in 0..1.
 #include "models/sd1/checkpoint.h"
 #include "nodes/node_families.h"
+#include "nodes/vae_pixels.h"
 #include "tensor/ops/ops.h"
 
 #include <weft/node.h>
@@ -17,12 +18,7 @@ void register_vae_nodes(NodeRegistry& r) {
         d.schema.required(Input::type_of("samples", "LATENT")).required(Input::type_of("vae", "VAE")).output("IMAGE");
         d.execute = [](NodeContext& ctx) {
             auto vae = ctx.get_object<models::Autoencoder>("vae");
-            const Tensor& z = ctx.get_latent("samples").samples;
-            if (z.dim() != 4 || z.size(1) != vae->vae.latent_channels())
-                throw Error("invalid_input_type", "the latent " + z.describe() + " does not fit this VAE (" + std::to_string(vae->vae.latent_channels()) +
-                                                      " channels)")
-                    .at_node(ctx.node_id())
-                    .at_input("samples");
+            const Tensor& z = latent_for_vae(ctx, "samples", *vae);
             std::vector<Tensor> images;
             for (int64_t i = 0; i < z.size(0); ++i) {  // one sample at a time bounds the activations' memory
                 ctx.check_cancelled();

@@ -21,6 +21,16 @@ Tensor crop_pixels_for_vae(NodeContext& ctx, const char* input, const Tensor& pi
     return pixels.slice(1, oy, oy + h).slice(2, ox, ox + w).slice(3, 0, 3).to(DType::F32).contiguous();
 }
 
+const Tensor& latent_for_vae(NodeContext& ctx, const char* input, const models::Autoencoder& vae) {
+    const Tensor& z = ctx.get_latent(input).samples;
+    if (z.dim() != 4 || z.size(1) != vae.vae.latent_channels())
+        throw Error("invalid_input_type", "the latent " + z.describe() + " does not fit this VAE (" + std::to_string(vae.vae.latent_channels()) +
+                                              " channels)")
+            .at_node(ctx.node_id())
+            .at_input(input);
+    return z;
+}
+
 Tensor pixels_to_vae_input(const Tensor& pixels) {
     return ops::sub(ops::mul(pixels.to(DType::F32).permute({0, 3, 1, 2}).contiguous(), 2.0f), 1.0f);
 }

@@ -16,6 +16,10 @@ Tensor crop_pixels_for_vae(NodeContext& ctx, const char* input, const Tensor& pi
 /// VAE.encode: the latent means [B, C, H/f, W/f] of an IMAGE, one sample at a time.
 Tensor encode_pixels(NodeContext& ctx, const char* input, const models::Autoencoder& vae, const Tensor& pixels);
 
+/// The LATENT input `input`'s samples, checked to be [B, C, h, w] with the VAE's channel count
+/// (throws naming the node and input otherwise).
+const Tensor& latent_for_vae(NodeContext& ctx, const char* input, const models::Autoencoder& vae);
+
 /// IMAGE [B,H,W,3] in 0..1 -> the VAE's input [B,3,H,W] in -1..1.
 Tensor pixels_to_vae_input(const Tensor& pixels);
 

@@ -24,12 +24,7 @@ void register_vae_tiled_nodes(NodeRegistry& r) {
             .output("IMAGE");
         d.execute = [](NodeContext& ctx) {
             auto vae = ctx.get_object<models::Autoencoder>("vae");
-            const Tensor& z = ctx.get_latent("samples").samples;
-            if (z.dim() != 4 || z.size(1) != vae->vae.latent_channels())
-                throw Error("invalid_input_type", "the latent " + z.describe() + " does not fit this VAE (" + std::to_string(vae->vae.latent_channels()) +
-                                                      " channels)")
-                    .at_node(ctx.node_id())
-                    .at_input("samples");
+            const Tensor& z = latent_for_vae(ctx, "samples", *vae);
             const int64_t tile = ctx.get_int("tile_size");
             int64_t overlap = ctx.get_int("overlap");
             if (tile < overlap * 4) overlap = tile / 4;

@@ -167,3 +167,25 @@ TEST(InpaintNodes, InpaintModelConditioningFeedsAnInpaintingUNet) {
 }
 
 }  // namespace
+
+TEST(InpaintNodes, VaeDecodersRefuseALatentOfAnotherChannelCount) {
+    // A 16-channel latent (another model family's) given to an SD1 VAE: an error naming the node
+    // and the input, never a crash or a picture.
+    SingleNodeRunner runner;
+    const Value vae = nodes::vae_value(tiny_vae());
+    const Value latent(Latent{Tensor::zeros({1, 16, 8, 8}), {}, {}});
+    for (const char* node : {"VAEDecode", "VAEDecodeTiled"}) {
+        SCOPED_TRACE(node);
+        std::vector<std::pair<std::string, Value>> inputs{{"samples", latent}, {"vae", vae}};
+        if (std::string(node) == "VAEDecodeTiled")
+            for (const auto& [k, v] : std::vector<std::pair<std::string, int64_t>>{
+                     {"tile_size", 512}, {"overlap", 64}, {"temporal_size", 64}, {"temporal_overlap", 8}})
+                inputs.emplace_back(k, Value(v));
+        const auto r = runner.run(node, inputs);
+        ASSERT_FALSE(r.ok());
+        ASSERT_TRUE(r.result.error.has_value()) << r.error_text();
+        EXPECT_EQ(r.result.error->node_id, "n");
+        EXPECT_NE(r.result.error->exception_message.find("does not fit this VAE (4 channels)"), std::string::npos) << r.error_text();
+        EXPECT_NE(r.result.error->exception_message.find("samples"), std::string::npos) << r.error_text();
+    }
+}
