@@ -1,4 +1,5 @@
 // SaveAnimatedWEBP and SaveAnimatedPNG: IMAGE batches as one animated file, workflow embedded.
+#include "nodes/node_errors.h"
 #include "nodes/animated_webp.h"
 #include "nodes/apng.h"
 #include "nodes/image_pixels.h"
@@ -13,17 +14,6 @@
 namespace weft::nodes {
 
 namespace {
-
-template <class F>
-auto at_node(const NodeContext& ctx, std::string_view input, F&& f) {
-    try {
-        return f();
-    } catch (Error& e) {
-        e.at_node(ctx.node_id());
-        if (!input.empty()) e.at_input(std::string(input));
-        throw;
-    }
-}
 
 // Resolves the output name, runs `write(path, batch)` and returns ComfyUI's ui result.
 template <class Write>

@@ -54,6 +54,19 @@ void check_latent(const NodeContext& ctx, std::string_view input, const Latent& 
             .at_input(std::string(input));
 }
 
+/// A CFG guider from the node's model, positive, negative and cfg inputs (SamplerCustom, CFGGuider).
+GuiderObject cfg_guider(NodeContext& ctx) {
+    GuiderObject g;
+    g.model = ctx.get_object<models::DiffusionModel>("model");
+    g.spec.kind = models::GuiderKind::Cfg;
+    g.spec.cfg = ctx.get_float("cfg");
+    g.positive = ctx.input("positive").as_conditioning();
+    g.negative = ctx.input("negative").as_conditioning();
+    check_conditioning(ctx, "positive", g.positive, *g.model);
+    check_conditioning(ctx, "negative", g.negative, *g.model);
+    return g;
+}
+
 std::pair<Latent, Latent> sample_custom(NodeContext& ctx, const GuiderObject& g, const models::NoiseSource& noise,
                                         const models::SamplerSpec& sampler, const models::Sigmas& sigmas, const Latent& latent) {
     const models::DiffusionModel& model = *g.model;
@@ -151,14 +164,7 @@ void register_custom_sampling_nodes(NodeRegistry& r) {
             .output("LATENT", "output")
             .output("LATENT", "denoised_output");
         d.execute = [](NodeContext& ctx) {
-            GuiderObject g;
-            g.model = ctx.get_object<models::DiffusionModel>("model");
-            g.spec.kind = models::GuiderKind::Cfg;
-            g.spec.cfg = ctx.get_float("cfg");
-            g.positive = ctx.input("positive").as_conditioning();
-            g.negative = ctx.input("negative").as_conditioning();
-            check_conditioning(ctx, "positive", g.positive, *g.model);
-            check_conditioning(ctx, "negative", g.negative, *g.model);
+            GuiderObject g = cfg_guider(ctx);
             const Latent& latent = ctx.get_latent("latent_image");
             check_latent(ctx, "latent_image", latent, *g.model);
             // add_noise off still hands the seed to the sampler (its step noise), as ComfyUI does.
@@ -315,14 +321,7 @@ void register_custom_sampling_nodes(NodeRegistry& r) {
         d.schema.required(Input::type_of("model", "MODEL")).required(Input::type_of("positive", "CONDITIONING"))
             .required(Input::type_of("negative", "CONDITIONING")).required(cfg_input("cfg")).output("GUIDER");
         d.execute = [](NodeContext& ctx) {
-            GuiderObject g;
-            g.model = ctx.get_object<models::DiffusionModel>("model");
-            g.spec.kind = models::GuiderKind::Cfg;
-            g.spec.cfg = ctx.get_float("cfg");
-            g.positive = ctx.input("positive").as_conditioning();
-            g.negative = ctx.input("negative").as_conditioning();
-            check_conditioning(ctx, "positive", g.positive, *g.model);
-            check_conditioning(ctx, "negative", g.negative, *g.model);
+            GuiderObject g = cfg_guider(ctx);
             ctx.set_output(0, guider_value(std::move(g)));
         };
         r.add(std::move(d));

@@ -1,4 +1,5 @@
 // LoadVideo, CreateVideo, GetVideoComponents, SaveVideo and SaveWEBM: the VIDEO type.
+#include "nodes/node_errors.h"
 #include "nodes/image_pixels.h"
 #include "nodes/input_files.h"
 #include "nodes/node_families.h"
@@ -20,18 +21,6 @@ namespace {
 
 const std::vector<std::string> kVideoExtensions = {".mp4", ".webm", ".mkv", ".mov", ".avi", ".m4v",
                                                    ".gif", ".mpg", ".mpeg", ".flv", ".wmv", ".ogv"};
-
-// Runs `f`, adding the node (and input) to a weft::Error it throws.
-template <class F>
-auto at_node(const NodeContext& ctx, std::string_view input, F&& f) {
-    try {
-        return f();
-    } catch (Error& e) {
-        e.at_node(ctx.node_id());
-        if (!input.empty()) e.at_input(std::string(input));
-        throw;
-    }
-}
 
 // ComfyUI's video metadata: extra_pnginfo keys then "prompt" (SaveVideo), or "prompt" first
 // (SaveWEBM); values are JSON text with non-ASCII escaped, as json.dumps writes it.
