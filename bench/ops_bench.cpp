@@ -187,6 +187,22 @@ int main(int argc, char** argv) {
         mem("group_norm 32 [1,320,64,64]", 2 * xb, [&] { (void)ops::group_norm(x, 32, w, b, 1e-5f); });
         mem("group_norm 32 [1,256,256,256]", 2 * double(big.nbytes()),
             [&] { (void)ops::group_norm(big, 32, w256, w256, 1e-6f); });
+        {
+            // The VAE decoder's fused norm: statistics, then bands of 32 rows, NCHW and channels-last.
+            Tensor big_cl = big.permute({0, 2, 3, 1}).contiguous().permute({0, 3, 1, 2});
+            for (const Tensor* t : {&big, &big_cl}) {
+                const bool cl = t == &big_cl;
+                mem(std::string("group_norm_silu rows 32 [1,256,256,256] ") + (cl ? "NHWC" : "NCHW"), 2 * double(big.nbytes()), [&] {
+                    const ops::GroupNormRows rows(*t, 32, w256, w256, 1e-6f, true);
+                    for (int64_t r = 0; r < 256; r += 32) {
+                        Tensor band = cl ? Tensor::zeros({1, 32, 256, 256}).permute({0, 3, 1, 2}) : Tensor::zeros({1, 256, 32, 256});
+                        rows(r, r + 32, band);
+                    }
+                });
+                mem(std::string("add residual [1,256,256,256] ") + (cl ? "NHWC" : "NCHW"), 3 * double(big.nbytes()),
+                    [&] { (void)ops::add(*t, *t, DType::F32); });
+            }
+        }
         mem("layer_norm [1,4096,320]", 2 * double(tok.nbytes()), [&] { (void)ops::layer_norm(tok, w, b, 1e-5f); });
         mem("geglu [1,4096,2560]", 1.5 * double(ff.nbytes()), [&] { (void)ops::geglu(ff); });
         mem("gelu erf [1,4096,2560]", 2 * double(ff.nbytes()), [&] { (void)ops::gelu(ff); });

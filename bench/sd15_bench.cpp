@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -60,6 +61,30 @@ double current_rss_gib() {
     }
     return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0 * 1024.0);
 }
+
+// The highest RSS seen since the last take(), polled every 2 ms on a thread of its own: which phase
+// (sampling or decoding) sets the process's peak.
+class RssWatch {
+public:
+    RssWatch() : thread_([this] {
+        while (!stop_) {
+            const double now = current_rss_gib();
+            double seen = max_.load();
+            while (now > seen && !max_.compare_exchange_weak(seen, now)) {}
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }) {}
+    ~RssWatch() {
+        stop_ = true;
+        thread_.join();
+    }
+    double take() { return max_.exchange(current_rss_gib()); }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::atomic<double> max_{0};
+    std::thread thread_;
+};
 
 struct Args {
     std::string checkpoint;
@@ -142,6 +167,7 @@ int run_mode(const Args& a) {
         p.sampler = "euler";
         p.scheduler = "normal";
         std::vector<double> at;
+        RssWatch watch;
         const auto start = Clock::now();
         const models::DenoiseFn fn = models::conditioned_denoiser({ck.model->unet, ck.model->sampling}, {&pos, &neg}, latent, {});
         const Tensor samples = models::ksample_denoised(ck.model->sampling, fn, latent, p,
@@ -153,17 +179,19 @@ int run_mode(const Args& a) {
         for (size_t i = 1; i < steps.size(); ++i) later += steps[i];
         later /= static_cast<double>(std::max<size_t>(1, steps.size() - 1));
 
-        const double rss_sampled = current_rss_gib();
+        const double rss_sampled = current_rss_gib(), peak_sampling = watch.take();
         t0 = Clock::now();
         const Tensor image = ck.vae->vae.decode(samples);
-        const double decode_s = seconds_since(t0);
+        const double decode_s = seconds_since(t0), peak_decoding = watch.take();
         const double step_gf = 2 * unet_gflop(size) / later, vae_gf = vae_decode_gflop(size) / decode_s;
         fmt::print("[{}] {}x{}: CFG step {:.2f} s (first {:.2f} s) = {:.0f} GFLOP/s, {:.0f} % of peak; target <= {:.1f} s, {:.1f} s scaled to "
                    "this machine\n",
                    a.mode, size, size, later, first, step_gf, 100 * step_gf / peak, step_target, step_target * scale);
         fmt::print("[{}] {}x{}: VAE decode {:.2f} s = {:.0f} GFLOP/s, {:.0f} % of peak{}\n", a.mode, size, size, decode_s, vae_gf,
                    100 * vae_gf / peak, size == 512 ? fmt::format("; target <= 6.5 s, {:.1f} s scaled to this machine", 6.5 * scale) : "");
-        fmt::print("[{}] {}x{}: RSS after sampling {:.2f} GiB, after decoding {:.2f} GiB\n", a.mode, size, size, rss_sampled, current_rss_gib());
+        fmt::print("[{}] {}x{}: RSS after sampling {:.2f} GiB (at most {:.2f} while sampling), after decoding {:.2f} GiB (at most {:.2f} "
+                   "while decoding)\n",
+                   a.mode, size, size, rss_sampled, peak_sampling, current_rss_gib(), peak_decoding);
         std::fflush(stdout);
         if (image.numel() == 0) return 1;
     }

@@ -57,6 +57,16 @@ Tensor Conv::adapted(Tensor y, const Tensor& x) const {
     return y;
 }
 
+Tensor Conv::banded(const Shape& input, const ops::PackedConv2d::InputRows& rows, bool rows_channels_last, DType out,
+                    bool out_channels_last) const {
+    if (adapters.empty()) return conv(input, rows, rows_channels_last, out, out_channels_last);
+    // An adapter reads the convolution's input: materialise it once for both (NCHW, or the
+    // channels-last layout the producer writes).
+    Tensor x = rows_channels_last ? Tensor::zeros({input[0], input[2], input[3], input[1]}).permute({0, 3, 1, 2}) : Tensor::zeros(input);
+    rows(0, input[2], x);
+    return adapted(conv(x), x).to(out);
+}
+
 Norm Norm::load(const WeightTable& t, const std::string& name, int64_t channels, float eps, int64_t groups) {
     return Norm{t.f32(name + ".weight", {channels}), t.f32(name + ".bias", {channels}), eps, groups};
 }

@@ -76,11 +76,23 @@ struct Conv {
                      ops::Compute mode);
     std::vector<std::shared_ptr<const ConvAdapter>> adapters;
 
-    Tensor operator()(const Tensor& x) const { return adapters.empty() ? conv(x) : adapted(conv(x), x); }
+    /// x F32 or BF16, NCHW or channels-last; the result in `out` (F32 or BF16), channels-last when
+    /// `out_channels_last` (ops::PackedConv2d).
+    Tensor operator()(const Tensor& x, DType out = DType::F32, bool out_channels_last = false) const {
+        return adapters.empty() ? conv(x, out, out_channels_last) : adapted(conv(x), x).to(out);
+    }
+    /// The convolution of an input produced a band of rows at a time by `rows` (Norm::group_silu_rows,
+    /// ops::UpsampleNearestRows: anything with shape(), channels_last() and the call of InputRows),
+    /// so that the input is never held whole.
+    template <class Rows> Tensor operator()(const Rows& rows, DType out = DType::F32, bool out_channels_last = false) const {
+        return banded(rows.shape(), rows, rows.channels_last(), out, out_channels_last);
+    }
     int64_t out_channels() const { return conv.out_channels(); }
 
 private:
     Tensor adapted(Tensor y, const Tensor& x) const;
+    Tensor banded(const Shape& input, const ops::PackedConv2d::InputRows& rows, bool rows_channels_last, DType out,
+                  bool out_channels_last) const;
 };
 
 /// Visits the linear and convolution layers of a network by the stem of their weight's key
@@ -102,6 +114,8 @@ struct Norm {
     static Norm load(const WeightTable& t, const std::string& name, int64_t channels, float eps, int64_t groups = 32);
     Tensor group(const Tensor& x) const { return ops::group_norm(x, groups, weight, bias, eps); }
     Tensor group_silu(const Tensor& x) const { return ops::group_norm_silu(x, groups, weight, bias, eps); }
+    /// group_silu by bands of rows, as a convolution's input (x [N, C, H, W]).
+    ops::GroupNormRows group_silu_rows(const Tensor& x) const { return {x, groups, weight, bias, eps, true}; }
     Tensor layer(const Tensor& x) const { return ops::layer_norm(x, weight, bias, eps); }
 };
 

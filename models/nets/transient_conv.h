@@ -1,10 +1,9 @@
 // models/nets/transient_conv.h — a 3×3 (or any) convolution whose oneDNN state lives for one call.
 //
-// PackedConv2d keeps, per input shape, staging buffers as large as its input and output for the
-// life of the model. Upscalers run dozens to hundreds of convolutions on 512×512 tiles (and at 2×
-// and 4× that size after upsampling), so kept buffers would add up to tens of GB; this layer keeps
-// only the weights and lets each call build and drop its staging. The weight reorder per call is
-// negligible next to a convolution over a tile.
+// PackedConv2d keeps a packed weight and a primitive per input shape for the life of the model.
+// Upscalers run dozens to hundreds of convolutions on tiles of changing sizes (and at 2× and 4×
+// after upsampling); this layer keeps only the plain weights and lets each call pack its own. The
+// weight reorder per call is negligible next to a convolution over a tile.
 #pragma once
 
 #include "models/nets/weight_table.h"

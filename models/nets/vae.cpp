@@ -18,10 +18,15 @@ VaeResBlock VaeResBlock::load(const WeightTable& t, int64_t in, ops::Compute mod
     return r;
 }
 
-Tensor VaeResBlock::forward(const Tensor& x) const {
-    Tensor h = conv1(norm1.group_silu(x));
-    h = conv2(norm2.group_silu(h));
-    return ops::add(shortcut ? (*shortcut)(x) : x, h);
+Tensor VaeResBlock::forward(Tensor x, DType act) const {
+    // The norms run inside the convolutions, a band of rows at a time, and x goes as soon as the
+    // shortcut has read it: at 512x512 these maps are 128-256 MiB each in F32.
+    // Results are laid out channels-last, the convolutions' own layout: no transposes between them.
+    Tensor h = conv1(norm1.group_silu_rows(x), act, true);
+    Tensor residual = shortcut ? (*shortcut)(x, act, true) : std::move(x);
+    x = Tensor();
+    h = conv2(norm2.group_silu_rows(h), act, true);
+    return ops::add(residual, h, act);
 }
 
 VaeAttention VaeAttention::load(const WeightTable& t, int64_t c, ops::Compute mode) {
@@ -30,7 +35,8 @@ VaeAttention VaeAttention::load(const WeightTable& t, int64_t c, ops::Compute mo
                         Linear::load_pointwise(t, "v", c, c, mode), Linear::load_pointwise(t, "proj_out", c, c, mode), mode};
 }
 
-Tensor VaeAttention::forward(const Tensor& x) const {
+Tensor VaeAttention::forward(const Tensor& x0) const {
+    const Tensor x = x0.dtype() == DType::F32 ? x0 : x0.to(DType::F32);  // at the lowest resolution: small
     const int64_t h = x.size(2), w = x.size(3);
     Tensor tokens = to_tokens(norm.group(x));                 // [B, HW, C]
     Tensor qh = split_heads(q(tokens), 1), kh = split_heads(k(tokens), 1), vh = split_heads(v(tokens), 1);
@@ -84,6 +90,7 @@ Vae Vae::load(const WeightTable& t, ops::Compute mode) {
         v.latent_channels_ = t.get("decoder.conv_in.weight").size(1);
         v.post_quant_ = Conv::load(t, "post_quant_conv", v.latent_channels_, v.latent_channels_, 1, {}, mode);
         v.has_decoder_ = true;
+        v.decoder_maps_ = mode == ops::Compute::BF16 ? DType::BF16 : DType::F32;
     }
     if (t.has("encoder.conv_in.weight")) {
         v.enc_ = load_half(t.sub("encoder"), true, mode, levels);
@@ -101,25 +108,28 @@ Tensor Vae::decode(const Tensor& z) const {
     if (!has_decoder_) throw Error("model_load_failed", "this VAE has no decoder");
     if (z.dim() != 4 || z.size(1) != latent_channels_)
         throw Error("invalid_input_type", "the VAE decodes latents with " + std::to_string(latent_channels_) + " channels; got " + z.describe());
-    Tensor h = dec_.conv_in((*post_quant_)(z));
-    h = dec_.mid2.forward(dec_.attn.forward(dec_.mid1.forward(h)));
+    const DType act = decoder_maps_;
+    Tensor h = dec_.conv_in((*post_quant_)(z), act, true);
+    h = dec_.mid2.forward(dec_.attn.forward(dec_.mid1.forward(std::move(h), act)), act);
     for (const Level& level : dec_.levels) {
-        for (const VaeResBlock& b : level.blocks) h = b.forward(h);
-        if (level.resample) h = (*level.resample)(ops::upsample_nearest(h, h.size(2) * 2, h.size(3) * 2));
+        for (const VaeResBlock& b : level.blocks) h = b.forward(std::move(h), act);
+        if (level.resample) {
+            h = (*level.resample)(ops::UpsampleNearestRows(h, h.size(2) * 2, h.size(3) * 2), act, true);
+        }
     }
-    return dec_.conv_out(dec_.norm_out.group_silu(h));
+    return dec_.conv_out(dec_.norm_out.group_silu_rows(h));
 }
 
 Tensor Vae::encode(const Tensor& x) const {
     if (!has_encoder_) throw Error("model_load_failed", "this VAE has no encoder");
     Tensor h = enc_.conv_in(x);
     for (const Level& level : enc_.levels) {
-        for (const VaeResBlock& b : level.blocks) h = b.forward(h);
+        for (const VaeResBlock& b : level.blocks) h = b.forward(std::move(h));
         // Asymmetric padding (right and bottom only), then a stride-2 convolution without padding.
         if (level.resample) h = (*level.resample)(ops::pad(h, {0, 1, 0, 1}));
     }
-    h = enc_.mid2.forward(enc_.attn.forward(enc_.mid1.forward(h)));
-    Tensor moments = (*quant_)(enc_.conv_out(enc_.norm_out.group_silu(h)));
+    h = enc_.mid2.forward(enc_.attn.forward(enc_.mid1.forward(std::move(h))));
+    Tensor moments = (*quant_)(enc_.conv_out(enc_.norm_out.group_silu_rows(h)));
     return moments.slice(1, 0, latent_channels_).contiguous();
 }
 

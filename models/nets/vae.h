@@ -20,7 +20,8 @@ struct VaeResBlock {
     int64_t out_channels = 0;
 
     static VaeResBlock load(const WeightTable& t, int64_t in, ops::Compute mode);
-    Tensor forward(const Tensor& x) const;
+    /// x F32 or BF16; the result (and the maps inside) in `act`.
+    Tensor forward(Tensor x, DType act = DType::F32) const;
 };
 
 struct VaeAttention {
@@ -36,6 +37,8 @@ class Vae {
 public:
     static Vae load(const WeightTable& t, ops::Compute mode = ops::Compute::F32);
 
+    /// z [N, C, h, w] -> F32 pixels in [-1, 1]-ish. In BF16 mode the decoder keeps its maps in BF16
+    /// between layers (half the memory: at 512x512 they are 128-256 MiB in F32).
     Tensor decode(const Tensor& z) const;
     Tensor encode(const Tensor& x) const;
 
@@ -62,6 +65,7 @@ private:
     Half enc_, dec_;
     std::optional<Conv> quant_, post_quant_;
     bool has_encoder_ = false, has_decoder_ = false;
+    DType decoder_maps_ = DType::F32;
     int64_t levels_ = 4, latent_channels_ = 4;
 };
 

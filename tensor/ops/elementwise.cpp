@@ -148,6 +148,38 @@ Tensor sub(const Tensor& a, const Tensor& b) { return binary<Bin::Sub>(a, b, "su
 Tensor mul(const Tensor& a, const Tensor& b) { return binary<Bin::Mul>(a, b, "mul"); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary<Bin::Div>(a, b, "div"); }
 
+Tensor add(const Tensor& a0, const Tensor& b0, DType out_type) {
+    detail::check_float(a0, "add", "a");
+    detail::check_float(b0, "add", "b");
+    check(a0.shape() == b0.shape(), "add", [&] { return "a " + a0.describe() + " and b " + b0.describe() + " differ in shape"; });
+    check(out_type == DType::F32 || out_type == DType::BF16, "add", [&] { return std::string("output dtype must be F32 or BF16, got ") + dtype_name(out_type); });
+    // Two channels-last operands are summed as they lie (and so is the result); otherwise as NCHW.
+    const bool channels_last = detail::is_channels_last(a0) && detail::is_channels_last(b0) && !a0.is_contiguous();
+    const Tensor a = channels_last ? a0 : detail::dense(a0), b = channels_last ? b0 : detail::dense(b0);
+    Tensor out = channels_last ? detail::empty_channels_last(a.shape(), out_type) : detail::empty(a.shape(), out_type);
+    // Chunks widened to F32, summed, and stored as the output dtype.
+    constexpr int64_t kChunk = 4096;
+    auto widen = [](const Tensor& t, int64_t at, int64_t len, float* buf) -> const float* {
+        if (t.dtype() == DType::F32) return t.data<float>() + at;
+        convert_bf16_to_f32(std::span<const uint16_t>(t.data<uint16_t>() + at, size_t(len)), std::span<float>(buf, size_t(len)));
+        return buf;
+    };
+    tbb::parallel_for(tbb::blocked_range<int64_t>(0, (a.numel() + kChunk - 1) / kChunk, std::max<int64_t>(1, detail::kGrain / kChunk)),
+                      [&](const auto& r) {
+        float ba[kChunk], bb[kChunk], sum[kChunk];
+        for (int64_t c = r.begin(); c < r.end(); ++c) {
+            const int64_t at = c * kChunk, len = std::min(kChunk, a.numel() - at);
+            const float* pa = widen(a, at, len, ba);
+            const float* pb = widen(b, at, len, bb);
+            float* dst = out_type == DType::F32 ? out.data<float>() + at : sum;
+            for (int64_t i = 0; i < len; ++i) dst[i] = pa[i] + pb[i];
+            if (out_type == DType::BF16)
+                convert_f32_to_bf16(std::span<const float>(sum, size_t(len)), std::span<uint16_t>(out.data<uint16_t>() + at, size_t(len)));
+        }
+    });
+    return out;
+}
+
 Tensor add(const Tensor& a, float s) { return map(a, "add", [s](float v) { return v + s; }); }
 Tensor sub(const Tensor& a, float s) { return map(a, "sub", [s](float v) { return v - s; }); }
 Tensor mul(const Tensor& a, float s) { return map(a, "mul", [s](float v) { return v * s; }); }

@@ -18,6 +18,11 @@ Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 
+/// a + b for tensors of one shape, each F32 or BF16, summed in F32 and stored as `out` (F32 or
+/// BF16): the residual sums of a network that keeps its activations in BF16. Two channels-last
+/// operands give a channels-last result.
+Tensor add(const Tensor& a, const Tensor& b, DType out);
+
 Tensor add(const Tensor& a, float s);
 Tensor sub(const Tensor& a, float s);
 Tensor mul(const Tensor& a, float s);

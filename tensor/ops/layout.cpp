@@ -4,6 +4,8 @@
 
 #include "ops_common.h"
 
+#include "../convert.h"
+
 #include <tbb/parallel_for.h>
 
 #include <cmath>
@@ -172,31 +174,95 @@ Tensor pixel_unshuffle(const Tensor& x0, int64_t r) {
     return out;
 }
 
-Tensor upsample_nearest(const Tensor& x0, int64_t oh, int64_t ow) {
-    check_nchw(x0, "upsample_nearest");
+namespace {
+
+float widen(float v) { return v; }
+float widen(uint16_t v) { return bf16_to_f32(v); }
+
+// PyTorch's "nearest": the scale in float, src = floor(dst·scale). One row kernel for the whole op
+// and for bands of rows, so both give the same values.
+struct NearestMap {
+    int64_t H, W, oh, ow;
+    float sh;
+    std::vector<int64_t> sx;
+
+    NearestMap(int64_t H_, int64_t W_, int64_t oh_, int64_t ow_) : H(H_), W(W_), oh(oh_), ow(ow_), sh(float(H_) / float(oh_)), sx(size_t(ow_)) {
+        const float sw = float(W) / float(ow);
+        for (int64_t i = 0; i < ow; ++i) sx[size_t(i)] = std::min<int64_t>(int64_t(std::floor(float(i) * sw)), W - 1);
+    }
+    int64_t source_row(int64_t y) const { return std::min<int64_t>(int64_t(std::floor(float(y) * sh)), H - 1); }
+    // Output row y of plane p (sample·channel) from the plane's input rows (F32 or BF16).
+    template <class T> void row(const T* plane, int64_t y, float* dst) const {
+        const T* src = plane + source_row(y) * W;
+        if (ow == 2 * W) {
+            for (int64_t i = 0; i < W; ++i) dst[2 * i] = dst[2 * i + 1] = widen(src[i]);
+        } else {
+            for (int64_t i = 0; i < ow; ++i) dst[i] = widen(src[sx[size_t(i)]]);
+        }
+    }
+};
+
+Tensor checked_nearest_input(const Tensor& x0, int64_t oh, int64_t ow, bool bf16_ok = false) {
+    if (bf16_ok) detail::check_float(x0, "upsample_nearest", "x", 4);
+    else check_nchw(x0, "upsample_nearest");
     check(oh > 0 && ow > 0, "upsample_nearest", [&] { return "output size must be positive"; });
     Tensor x = detail::dense(x0);
-    const int64_t NC = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
-    check(H > 0 && W > 0, "upsample_nearest", [&] { return "empty input " + x.describe(); });
+    check(x.size(2) > 0 && x.size(3) > 0, "upsample_nearest", [&] { return "empty input " + x.describe(); });
+    return x;
+}
+
+}  // namespace
+
+Tensor upsample_nearest(const Tensor& x0, int64_t oh, int64_t ow) {
+    Tensor x = checked_nearest_input(x0, oh, ow);
+    const NearestMap map(x.size(2), x.size(3), oh, ow);
     Tensor out = detail::empty({x.size(0), x.size(1), oh, ow});
-    // PyTorch computes the scale in float and floors dst·scale.
-    const float sh = float(H) / float(oh), sw = float(W) / float(ow);
-    std::vector<int64_t> sx(ow);
-    for (int64_t i = 0; i < ow; ++i) sx[i] = std::min<int64_t>(int64_t(std::floor(float(i) * sw)), W - 1);
     const float* px = x.data<float>();
     float* po = out.data<float>();
-    for_rows(NC * oh, ow, [&](int64_t row) {
-        const int64_t y = row % oh, p = row / oh;
-        const int64_t sy = std::min<int64_t>(int64_t(std::floor(float(y) * sh)), H - 1);
-        const float* src = px + (p * H + sy) * W;
-        float* dst = po + row * ow;
-        if (ow == 2 * W) {
-            for (int64_t i = 0; i < W; ++i) dst[2 * i] = dst[2 * i + 1] = src[i];
-        } else {
-            for (int64_t i = 0; i < ow; ++i) dst[i] = src[sx[i]];
-        }
-    });
+    for_rows(x.size(0) * x.size(1) * oh, ow, [&](int64_t row) { map.row(px + (row / oh) * map.H * map.W, row % oh, po + row * ow); });
     return out;
+}
+
+UpsampleNearestRows::UpsampleNearestRows(const Tensor& x, int64_t out_h, int64_t out_w)
+    : channels_last_(detail::is_channels_last(x) && !x.is_contiguous()),
+      x_(channels_last_ ? x : checked_nearest_input(x, out_h, out_w, true)),
+      out_h_(out_h),
+      out_w_(out_w) {
+    if (channels_last_) checked_nearest_input(Tensor::zeros({1, 1, x.size(2), x.size(3)}), out_h, out_w, true);
+}
+
+Shape UpsampleNearestRows::shape() const { return {x_.size(0), x_.size(1), out_h_, out_w_}; }
+
+void UpsampleNearestRows::operator()(int64_t r0, int64_t r1, Tensor& band) const {
+    const int64_t rows = r1 - r0;
+    const bool band_layout_ok = channels_last_ ? detail::is_channels_last(band) : band.is_contiguous();
+    check(0 <= r0 && r0 < r1 && r1 <= out_h_ && band.defined() && band.dtype() == DType::F32 && band_layout_ok &&
+              band.shape() == Shape{x_.size(0), x_.size(1), rows, out_w_},
+          "upsample_nearest", [&] {
+              return "rows [" + std::to_string(r0) + ", " + std::to_string(r1) + ") of the upsampled " + x_.describe() +
+                     " do not fit " + (band.defined() ? band.describe() : std::string("an undefined band"));
+          });
+    const NearestMap map(x_.size(2), x_.size(3), out_h_, out_w_);
+    float* pb = band.data<float>();
+    const int64_t plane = map.H * map.W;
+    if (channels_last_) {
+        // Whole pixels (all channels) copied from their source pixel.
+        const int64_t C = x_.size(1);
+        for_rows(x_.size(0) * rows, out_w_ * C, [&](int64_t row) {
+            const int64_t n = row / rows, sy = map.source_row(r0 + row % rows);
+            float* dst = pb + row * out_w_ * C;
+            for (int64_t i = 0; i < out_w_; ++i, dst += C) {
+                const int64_t at = ((n * map.H + sy) * map.W + map.sx[size_t(i)]) * C;
+                if (x_.dtype() == DType::BF16) convert_bf16_to_f32(std::span<const uint16_t>(x_.data<uint16_t>() + at, size_t(C)), std::span<float>(dst, size_t(C)));
+                else std::memcpy(dst, x_.data<float>() + at, size_t(C) * sizeof(float));
+            }
+        });
+        return;
+    }
+    for_rows(x_.size(0) * x_.size(1) * rows, out_w_, [&](int64_t row) {
+        if (x_.dtype() == DType::BF16) map.row(x_.data<uint16_t>() + (row / rows) * plane, r0 + row % rows, pb + row * out_w_);
+        else map.row(x_.data<float>() + (row / rows) * plane, r0 + row % rows, pb + row * out_w_);
+    });
 }
 
 Tensor upsample_bilinear(const Tensor& x0, int64_t oh, int64_t ow) {

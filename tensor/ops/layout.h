@@ -29,6 +29,22 @@ Tensor pixel_unshuffle(const Tensor& x, int64_t r);
 
 /// x [N, C, H, W] -> [N, C, out_h, out_w]; PyTorch mode "nearest": src = floor(dst·in/out).
 Tensor upsample_nearest(const Tensor& x, int64_t out_h, int64_t out_w);
+/// upsample_nearest a band of output rows at a time, for a convolution that reads its input in
+/// bands (PackedConv2d's InputRows): the upsampled map is never held whole. x F32 or BF16, NCHW or
+/// channels-last (the F32 bands take its layout); keeps a reference to x.
+class UpsampleNearestRows {
+public:
+    UpsampleNearestRows(const Tensor& x, int64_t out_h, int64_t out_w);
+    /// Output rows [r0, r1) into `band` (F32 [N, C, r1 - r0, out_w], in x's layout).
+    void operator()(int64_t r0, int64_t r1, Tensor& band) const;
+    Shape shape() const;
+    bool channels_last() const { return channels_last_; }
+
+private:
+    bool channels_last_;
+    Tensor x_;
+    int64_t out_h_, out_w_;
+};
 /// PyTorch bilinear, align_corners=False, no antialias: src = max(0, (dst+0.5)·in/out − 0.5).
 Tensor upsample_bilinear(const Tensor& x, int64_t out_h, int64_t out_w);
 

@@ -87,6 +87,17 @@ BlockCache& cache() {
 
 }  // namespace
 
+bool is_channels_last(const Tensor& t) {
+    if (!t.defined() || t.dim() != 4) return false;
+    const int64_t C = t.size(1), H = t.size(2), W = t.size(3);
+    const auto& st = t.strides();
+    return st[0] == H * W * C && st[1] == 1 && st[2] == W * C && st[3] == C;
+}
+
+Tensor empty_channels_last(const Shape& nchw, DType dtype) {
+    return empty({nchw[0], nchw[2], nchw[3], nchw[1]}, dtype).permute({0, 3, 1, 2});
+}
+
 Tensor empty(const Shape& shape, DType dtype) {
     const size_t nbytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
     std::shared_ptr<Storage> storage;

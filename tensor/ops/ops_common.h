@@ -33,6 +33,12 @@ void check_float(const Tensor& t, std::string_view op, std::string_view name, in
 /// A contiguous F32 view of `t` (a copy only when `t` is strided).
 inline Tensor dense(const Tensor& t) { return t.is_contiguous() ? t : t.contiguous(); }
 
+/// True for a 4-D tensor laid out channels-last: shape [N, C, H, W] over an [N, H, W, C] buffer
+/// (strides {H·W·C, 1, W·C, C}, as PyTorch's channels_last), the layout oneDNN's convolutions work in.
+bool is_channels_last(const Tensor& t);
+/// An uninitialised [N, C, H, W] tensor laid out channels-last.
+Tensor empty_channels_last(const Shape& nchw, DType dtype = DType::F32);
+
 /// Grain (elements) below which an elementwise loop is not split across threads.
 inline constexpr int64_t kGrain = 1 << 14;
 

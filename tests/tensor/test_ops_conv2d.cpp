@@ -5,6 +5,8 @@
 
 #include <weft/error.h>
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 using namespace weft;
@@ -47,6 +49,53 @@ TEST_P(OpsConv2d, MatchesReference) {
     Tensor x2 = random({1, c.cin, c.h + 3, c.w + 1}, 204);
     EXPECT_CLOSE(conv(x2), ops::ref::conv2d(x2, w, b, p), tol);
     EXPECT_CLOSE(conv(x), ref, tol);
+}
+
+// Restores the default band size when a test ends.
+struct BandBytes {
+    explicit BandBytes(int64_t bytes) { ops::set_conv2d_band_bytes(bytes); }
+    ~BandBytes() { ops::set_conv2d_band_bytes(0); }
+};
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+    double m = 0;
+    for (int64_t i = 0; i < a.numel(); ++i) m = std::max(m, double(std::fabs(a.data<float>()[i] - b.data<float>()[i])));
+    return m;
+}
+
+// Bands of 4 output rows (the smallest) give what one piece gives, from the whole input and from a
+// producer of rows; the producer is asked for each band's rows plus the halo, never more.
+TEST_P(OpsConv2d, BandsMatchOnePiece) {
+    const ConvCase& c = GetParam();
+    Tensor x = random({c.n, c.cin, c.h + 9, c.w}, 205);
+    Tensor w = random({c.cout, c.cin / c.groups, c.k, c.k}, 206);
+    Tensor b = c.bias ? random({c.cout}, 207) : Tensor();
+    ops::Conv2dParams p;
+    p.stride = {c.stride, c.stride};
+    p.padding = {c.pad, c.pad};
+    p.dilation = {c.dil, c.dil};
+    p.groups = c.groups;
+    ops::PackedConv2d conv(w, b, p, c.mode);
+    const Tensor whole = conv(x);
+    BandBytes tiny(1);
+    const Tensor banded = conv(x);
+    ASSERT_EQ(banded.shape(), whole.shape());
+    EXPECT_LE(max_abs_diff(banded, whole), 1e-6);
+    const int64_t H = x.size(2), W = x.size(3), plane = H * W;
+    int64_t calls = 0, rows_read = 0;
+    const Tensor produced = conv(x.shape(), [&](int64_t r0, int64_t r1, Tensor& band) {
+        ASSERT_TRUE(0 <= r0 && r0 < r1 && r1 <= H);
+        ASSERT_EQ(band.shape(), (Shape{c.n, c.cin, r1 - r0, W}));
+        for (int64_t nc = 0; nc < c.n * c.cin; ++nc)
+            std::copy_n(x.data<float>() + nc * plane + r0 * W, (r1 - r0) * W, band.data<float>() + nc * (r1 - r0) * W);
+        ++calls;
+        rows_read += r1 - r0;
+    }, false);
+    EXPECT_LE(max_abs_diff(produced, whole), 1e-6);
+    const int64_t OH = whole.size(2), eff_k = c.dil * (c.k - 1) + 1;
+    EXPECT_EQ(calls, (OH + 3) / 4);
+    EXPECT_LE(rows_read, calls * (3 * c.stride + eff_k));
+    EXPECT_CLOSE(banded, ops::ref::conv2d(x, w, b, p), c.mode == Compute::BF16 ? ops_test::kTolBF16 : ops_test::kTolF32);
 }
 
 std::vector<ConvCase> cases() {
