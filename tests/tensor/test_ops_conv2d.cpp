@@ -28,6 +28,15 @@ std::string name(const ConvCase& c) {
     return s.str();
 }
 
+ops::Conv2dParams params(const ConvCase& c) {
+    ops::Conv2dParams p;
+    p.stride = {c.stride, c.stride};
+    p.padding = {c.pad, c.pad};
+    p.dilation = {c.dil, c.dil};
+    p.groups = c.groups;
+    return p;
+}
+
 class OpsConv2d : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(OpsConv2d, MatchesReference) {
@@ -35,11 +44,7 @@ TEST_P(OpsConv2d, MatchesReference) {
     Tensor x = random({c.n, c.cin, c.h, c.w}, 201);
     Tensor w = random({c.cout, c.cin / c.groups, c.k, c.k}, 202);
     Tensor b = c.bias ? random({c.cout}, 203) : Tensor();
-    ops::Conv2dParams p;
-    p.stride = {c.stride, c.stride};
-    p.padding = {c.pad, c.pad};
-    p.dilation = {c.dil, c.dil};
-    p.groups = c.groups;
+    const ops::Conv2dParams p = params(c);
     const double tol = c.mode == Compute::BF16 ? ops_test::kTolBF16 : ops_test::kTolF32;
     Tensor ref = ops::ref::conv2d(x, w, b, p);
     EXPECT_CLOSE(ops::conv2d(x, w, b, p, c.mode), ref, tol);
@@ -70,11 +75,7 @@ TEST_P(OpsConv2d, BandsMatchOnePiece) {
     Tensor x = random({c.n, c.cin, c.h + 9, c.w}, 205);
     Tensor w = random({c.cout, c.cin / c.groups, c.k, c.k}, 206);
     Tensor b = c.bias ? random({c.cout}, 207) : Tensor();
-    ops::Conv2dParams p;
-    p.stride = {c.stride, c.stride};
-    p.padding = {c.pad, c.pad};
-    p.dilation = {c.dil, c.dil};
-    p.groups = c.groups;
+    const ops::Conv2dParams p = params(c);
     ops::PackedConv2d conv(w, b, p, c.mode);
     const Tensor whole = conv(x);
     BandBytes tiny(1);
