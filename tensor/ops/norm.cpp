@@ -73,15 +73,17 @@ struct GroupNormArgs {
     int64_t N, C, inner, cg;
 };
 
-GroupNormArgs check_group_norm(const Tensor& x0, int64_t groups, const Tensor& weight, const Tensor& bias) {
-    check_f32(x0, "group_norm", "x");
+// `banded`: GroupNormRows's x, F32 or BF16 in its own layout (kept as it is, not made dense).
+GroupNormArgs check_group_norm(const Tensor& x0, int64_t groups, const Tensor& weight, const Tensor& bias, bool banded = false) {
+    if (banded) detail::check_float(x0, "group_norm", "x", 4);
+    else check_f32(x0, "group_norm", "x");
     check(x0.dim() >= 2, "group_norm", [&] { return "x must be [N, C, ...], got " + x0.describe(); });
     const int64_t N = x0.size(0), C = x0.size(1);
     check(groups > 0 && C % groups == 0, "group_norm", [&] {
         return std::to_string(C) + " channels of " + x0.describe() + " do not split into " + std::to_string(groups) +
                " groups";
     });
-    GroupNormArgs a{detail::dense(x0), affine(weight, C, "group_norm", "weight"), affine(bias, C, "group_norm", "bias"), N, C, 0,
+    GroupNormArgs a{banded ? x0 : detail::dense(x0), affine(weight, C, "group_norm", "weight"), affine(bias, C, "group_norm", "bias"), N, C, 0,
                     C / groups};
     a.inner = C == 0 || N == 0 ? 0 : a.x.numel() / (N * C);
     return a;
@@ -210,10 +212,7 @@ void channels_last_stats(const Tensor& x, int64_t groups, float eps, std::vector
 
 GroupNormRows::GroupNormRows(const Tensor& x0, int64_t groups, const Tensor& weight, const Tensor& bias, float eps, bool silu)
     : silu_(silu) {
-    check(x0.defined() && x0.dim() == 4 && (x0.dtype() == DType::F32 || x0.dtype() == DType::BF16), "group_norm",
-          [&] { return "x must be F32 or BF16 [N, C, H, W], got " + x0.describe(); });
-    // The checks of the whole-tensor op, on an F32 stand-in of the same channels.
-    const GroupNormArgs a = check_group_norm(Tensor::zeros({x0.size(0), x0.size(1), 1, 1}), groups, weight, bias);
+    const GroupNormArgs a = check_group_norm(x0, groups, weight, bias, true);
     channels_last_ = detail::is_channels_last(x0) && !x0.is_contiguous();
     x_ = channels_last_ ? x0 : detail::dense(x0);
     const int64_t inner = x_.size(2) * x_.size(3);
