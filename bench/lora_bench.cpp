@@ -9,8 +9,8 @@
 // proj_in/proj_out layer and every CLIP linear, as typical SD1.5 LoRAs are. Times are wall clock
 // and process CPU time (the CPU figure is the honest one on a machine shared with other work).
 // --forward also times one UNet step (64x64 latent) with and without the LoRA.
-#include "models/lora/lora_apply.h"
-#include "models/lora/lora_keys.h"
+#include "families/sd1/lora_apply.h"
+#include "families/sd1/lora_keys.h"
 
 #include <weft/error.h>
 

@@ -15,9 +15,9 @@
 // SD1.5 file, so the timings and memory are the real ones). Each mode runs in its own process so
 // that its peak RSS is its own. The prompt's context is random (the text encoder's time is not
 // part of the targets); the weights of all three networks are loaded, as a checkpoint loader does.
-#include "models/sampling/conditioning_eval.h"
-#include "models/sampling/ksampler.h"
-#include "models/sd1/checkpoint.h"
+#include "sampling/conditioning_eval.h"
+#include "sampling/ksampler.h"
+#include "families/sd1/checkpoint.h"
 #include "tensor/ops/buffer_pool.h"
 
 #include "gemm_peak.h"

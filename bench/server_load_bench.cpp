@@ -7,7 +7,7 @@
 // prompt ends in /history as a success and the queue is empty.
 //
 //   server_load_bench [prompts=500] [clients=8]
-#include "server/server.h"
+#include <weft/server.h>
 
 #include <utility>   // before Boost.Asio: Boost 1.74's awaitable.hpp uses std::exchange
 

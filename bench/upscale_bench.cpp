@@ -6,7 +6,7 @@
 //
 // The picture fits one 512 tile, so this is one forward pass of the network; a larger --size goes
 // through the feathered tiling (tile 512, overlap 32) as the node does.
-#include "models/upscale/upscale_model.h"
+#include "families/upscale/upscale_model.h"
 #include "tensor/model_file.h"
 
 #include <fmt/format.h>

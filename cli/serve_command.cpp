@@ -2,7 +2,7 @@
 
 #include "exit_codes.h"
 
-#include "../server/server.h"
+#include <weft/server.h>
 
 #include <fmt/format.h>
 

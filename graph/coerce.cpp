@@ -1,7 +1,7 @@
 // Python-compatible constant coercion (see coerce.h).
 #include "graph/coerce.h"
 
-#include "graph/py_format.h"
+#include "core/py_format.h"
 
 #include <cctype>
 #include <cmath>

@@ -2,7 +2,7 @@
 #include <weft/json.h>
 
 #include "graph/input_config.h"
-#include "graph/json_value.h"
+#include "core/json_value.h"
 
 #include <cmath>
 

@@ -1,7 +1,7 @@
 // API-format JSON -> Workflow (see parse_api.h for the representation of ComfyUI's quirks).
 #include "graph/parse_api.h"
 
-#include "graph/json_value.h"
+#include "core/json_value.h"
 
 #include <weft/error.h>
 

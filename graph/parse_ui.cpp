@@ -6,7 +6,7 @@
 // to a real node output or a constant.
 #include "graph/parse_ui.h"
 
-#include "graph/json_value.h"
+#include "core/json_value.h"
 
 #include <weft/error.h>
 

@@ -20,7 +20,7 @@
 
 #include "graph/coerce.h"
 #include "graph/input_config.h"
-#include "graph/py_format.h"
+#include "core/py_format.h"
 
 #include <algorithm>
 #include <typeinfo>

@@ -5,7 +5,7 @@
 #include "nodes/image_pixels.h"
 #include "nodes/node_families.h"
 #include "nodes/output_path.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 
 #include <weft/node.h>
 

@@ -2,7 +2,7 @@
 #include "nodes/apng.h"
 
 #include "nodes/image_pixels.h"
-#include "nodes/temp_file.h"
+#include "media/temp_file.h"
 
 #include <weft/error.h>
 

@@ -6,7 +6,7 @@
 // it: each chunk holds "<key>\0<json>" (Latin-1), "prompt" first, then the extra_pnginfo keys.
 #pragma once
 
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 
 #include <weft/tensor.h>
 

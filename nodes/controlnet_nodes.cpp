@@ -1,7 +1,7 @@
 // ControlNets and T2I-adapters: ControlNetLoader, DiffControlNetLoader, ControlNetApply (OLD),
 // ControlNetApplyAdvanced. Applying puts a models::AppliedControl hook under "control" in each
 // conditioning entry's extras, chained to the one already there (sd-models.md §7.2).
-#include "models/control/applied_control.h"
+#include "families/sd1/applied_control.h"
 #include "nodes/compute_mode.h"
 #include "nodes/file_hash.h"
 #include "nodes/model_folders.h"

@@ -1,8 +1,8 @@
 // The custom-sampling family (ComfyUI's comfy_extras/nodes_custom_sampler): SamplerCustom and
 // SamplerCustomAdvanced over the shared sampling pipeline (models/sampling/ksampler.h), the
 // SAMPLER / NOISE / GUIDER / SIGMAS makers, and the sigma-list tools.
-#include "models/sampling/conditioning_eval.h"
-#include "models/sampling/sigma_utils.h"
+#include "sampling/conditioning_eval.h"
+#include "sampling/sigma_utils.h"
 #include "nodes/node_families.h"
 #include "nodes/sampling_objects.h"
 #include "nodes/sampling_progress.h"

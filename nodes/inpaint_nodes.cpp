@@ -1,7 +1,7 @@
 // Inpainting: SetLatentNoiseMask, VAEEncodeForInpaint, InpaintModelConditioning. The noise mask
 // they put on the LATENT is applied by the sampler (models/sampling/ksampler.h inpaint_denoiser);
 // the concat extras feed inpainting UNets (models/sampling/conditioning_eval.h).
-#include "models/sd1/checkpoint.h"
+#include "families/sd1/checkpoint.h"
 #include "nodes/node_families.h"
 #include "nodes/vae_pixels.h"
 #include "tensor/ops/ops.h"

@@ -1,5 +1,5 @@
 // LoadImage and LoadImageMask: image files from the input folder as IMAGE/MASK.
-#include "nodes/image_decode.h"
+#include "media/image_decode.h"
 #include "nodes/input_files.h"
 #include "nodes/node_families.h"
 #include "nodes/tensor_helpers.h"

@@ -1,7 +1,7 @@
 // LoraLoader and LoraLoaderModelOnly: a LoRA from the models folder's loras/ applied to MODEL (and
 // CLIP) at a strength. The outputs are structural copies that share every base weight (see
 // models/lora/lora_apply.h), so a cached base plus several LoRA variants cost the adapters only.
-#include "models/lora/lora_apply.h"
+#include "families/sd1/lora_apply.h"
 #include "nodes/file_hash.h"
 #include "nodes/model_folders.h"
 #include "nodes/node_families.h"

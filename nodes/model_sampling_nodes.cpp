@@ -1,7 +1,7 @@
 // Model patches that change how a MODEL samples (ComfyUI's comfy_extras/nodes_model_advanced):
 // ModelSamplingDiscrete (another prediction type / zero terminal SNR) and RescaleCFG. Each
 // returns a copy of the MODEL sharing the network's weights.
-#include "models/sampling/rescale_cfg.h"
+#include "sampling/rescale_cfg.h"
 #include "nodes/node_families.h"
 #include "nodes/sd_objects.h"
 

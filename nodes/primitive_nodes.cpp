@@ -1,7 +1,7 @@
 // Primitive value nodes, string nodes and PreviewAny (ComfyUI's comfy_extras.nodes_primitive,
 // nodes_string and nodes_preview_any).
 #include "nodes/node_families.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 
 #include <weft/node.h>
 

@@ -1,9 +1,9 @@
 // KSampler and KSamplerAdvanced: the UNet under ComfyUI's sampling (models/sampling), reporting one
 // progress step (and, when asked, a preview) per sampler step and stopping between steps when the
 // run is cancelled.
-#include "models/sampling/conditioning_eval.h"
-#include "models/sampling/ksampler.h"
-#include "models/sd1/checkpoint.h"
+#include "sampling/conditioning_eval.h"
+#include "sampling/ksampler.h"
+#include "families/sd1/checkpoint.h"
 #include "nodes/node_families.h"
 #include "nodes/sampling_progress.h"
 #include "tensor/ops/ops.h"

@@ -3,8 +3,8 @@
 // weft::Value objects, and SIGMAS as a 1-D F32 tensor (ComfyUI passes a torch tensor too).
 #pragma once
 
-#include "models/sampling/ksampler.h"
-#include "models/sd1/checkpoint.h"
+#include "sampling/ksampler.h"
+#include "families/sd1/checkpoint.h"
 
 #include <weft/node.h>
 #include <weft/value.h>

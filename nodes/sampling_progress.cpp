@@ -1,6 +1,6 @@
 #include "nodes/sampling_progress.h"
 
-#include "models/sampling/latent_preview.h"
+#include "sampling/latent_preview.h"
 
 namespace weft::nodes {
 

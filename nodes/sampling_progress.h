@@ -3,7 +3,7 @@
 // asked for previews, the step's Latent2RGB preview (models/sampling/latent_preview.h).
 #pragma once
 
-#include "models/sampling/sampler.h"
+#include "sampling/sampler.h"
 
 #include <weft/node.h>
 

@@ -1,5 +1,5 @@
 // Text conditioning: CLIPTextEncode, CLIPSetLastLayer, ConditioningCombine, ConditioningZeroOut.
-#include "models/sd1/text_encode.h"
+#include "families/sd1/text_encode.h"
 #include "nodes/node_families.h"
 #include "nodes/sd_objects.h"
 #include "tensor/ops/ops.h"

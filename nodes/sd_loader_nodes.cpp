@@ -1,7 +1,7 @@
 // Loaders of SD1.x models: CheckpointLoaderSimple, CheckpointLoader, UNETLoader, CLIPLoader,
 // VAELoader. Outputs are shared immutable objects (MODEL, CLIP, VAE); the cache keeps them like any
 // other result, so a second workflow on the same checkpoint loads nothing.
-#include "models/sd1/checkpoint.h"
+#include "families/sd1/checkpoint.h"
 #include "nodes/compute_mode.h"
 #include "nodes/model_folders.h"
 #include "nodes/node_families.h"

@@ -1,7 +1,7 @@
 // nodes/sd_objects.h — MODEL, CLIP and VAE values of the SD nodes, shared between node families.
 #pragma once
 
-#include "models/sd1/checkpoint.h"
+#include "families/sd1/checkpoint.h"
 
 #include <weft/folders.h>
 #include <weft/value.h>

@@ -1,6 +1,6 @@
 // UpscaleModelLoader and ImageUpscaleWithModel: ESRGAN-family and compact Real-ESRGAN models from
 // the models folder's upscale_models/, run over 512-pixel tiles with 32-pixel feathered overlaps.
-#include "models/upscale/upscale_model.h"
+#include "families/upscale/upscale_model.h"
 #include "nodes/compute_mode.h"
 #include "nodes/file_hash.h"
 #include "nodes/model_folders.h"

@@ -1,5 +1,5 @@
 // VAEDecode and VAEEncode: latents (raw VAE scale) <-> IMAGE [B,H,W,C] in 0..1.
-#include "models/sd1/checkpoint.h"
+#include "families/sd1/checkpoint.h"
 #include "nodes/node_families.h"
 #include "nodes/vae_pixels.h"
 #include "tensor/ops/ops.h"

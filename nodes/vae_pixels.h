@@ -2,7 +2,7 @@
 // inpainting and tiled VAE nodes.
 #pragma once
 
-#include "models/sd1/checkpoint.h"
+#include "families/sd1/checkpoint.h"
 
 #include <weft/node.h>
 #include <weft/tensor.h>

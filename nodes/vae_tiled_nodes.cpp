@@ -1,7 +1,7 @@
 // VAEDecodeTiled and VAEEncodeTiled: the VAE over overlapping tiles, three tile shapes averaged
 // (models/upscale/vae_tiling.h). The temporal inputs only matter to video VAEs and are ignored.
-#include "models/sd1/checkpoint.h"
-#include "models/upscale/vae_tiling.h"
+#include "families/sd1/checkpoint.h"
+#include "families/sd1/vae_tiling.h"
 #include "nodes/node_families.h"
 #include "nodes/vae_pixels.h"
 #include "tensor/ops/ops.h"

@@ -5,7 +5,7 @@
 
 #include "nodes/av_handles.h"
 #include "nodes/image_pixels.h"
-#include "nodes/temp_file.h"
+#include "media/temp_file.h"
 
 #include <weft/error.h>
 

@@ -4,7 +4,7 @@
 #include "nodes/input_files.h"
 #include "nodes/node_families.h"
 #include "nodes/output_path.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 #include "nodes/video_decode.h"
 #include "nodes/video_encode.h"
 #include "nodes/video_value.h"

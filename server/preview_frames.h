@@ -6,6 +6,8 @@
 //            supports_preview_metadata; they get no type 1)
 #pragma once
 
+#include <weft/server.h>
+
 #include <weft/events.h>
 
 #include <optional>
@@ -13,13 +15,6 @@
 #include <string_view>
 
 namespace weft::server {
-
-enum class PreviewMethod { None, Latent2Rgb };
-
-/// ComfyUI's preview method names: "none"; "latent2rgb"; "auto" and "taesd" (weft has no TAESD
-/// decoder, so both mean Latent2RGB, as ComfyUI's auto does without one). "default" and unknown
-/// names give nullopt: the caller keeps the server's method.
-std::optional<PreviewMethod> parse_preview_method(std::string_view name);
 
 /// JPEG quality of previews (ComfyUI's send_image uses 95).
 inline constexpr int kPreviewJpegQuality = 95;

@@ -1,4 +1,4 @@
-#include "server.h"
+#include <weft/server.h>
 
 #include "beast.h"
 #include "listener.h"

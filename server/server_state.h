@@ -5,7 +5,7 @@
 #include "job_store.h"
 #include "prompt_worker.h"
 #include "router.h"
-#include "server.h"
+#include <weft/server.h>
 
 namespace weft::server {
 

@@ -1,4 +1,4 @@
-// weft/demo_model.h — a small random-weight SD1-architecture checkpoint weft writes itself, so the
+// include/weft/demo_model.h — a small random-weight SD1-architecture checkpoint weft writes itself, so the
 // txt2img pipeline runs end to end with nothing to download (its pictures are noise-like; real
 // pictures need a real SD1.5 checkpoint).
 //

@@ -1,4 +1,4 @@
-// weft/error.h — errors as ComfyUI reports them.
+// include/weft/error.h — errors as ComfyUI reports them.
 //
 // Every error weft raises at its boundary is a weft::Error carrying ComfyUI's closed `type` string
 // (invalid_prompt, required_input_missing, value_not_in_list, ...), a message, details, and the

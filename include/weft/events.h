@@ -1,4 +1,4 @@
-// weft/events.h — what a run reports while it goes, in ComfyUI's event vocabulary.
+// include/weft/events.h — what a run reports while it goes, in ComfyUI's event vocabulary.
 //
 //   session.run(wf, options, [](const weft::Event& e) {
 //       if (e.type == weft::EventType::Progress) std::printf("%s %g/%g\n", e.node_id.c_str(), e.value, e.max);

@@ -1,4 +1,4 @@
-// weft/folders.h — where nodes read inputs, write outputs and find models.
+// include/weft/folders.h — where nodes read inputs, write outputs and find models.
 #pragma once
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// weft/json.h — ComfyUI's JSON shapes for weft's results, shared by the CLI, the server and
+// include/weft/json.h — ComfyUI's JSON shapes for weft's results, shared by the CLI, the server and
 // applications that speak ComfyUI's protocol.
 //
 // Thread safety: pure functions.

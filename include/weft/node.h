@@ -1,4 +1,4 @@
-// weft/node.h — how a node is written: a schema plus functions, registered by value.
+// include/weft/node.h — how a node is written: a schema plus functions, registered by value.
 //
 // The built-in nodes and an application's own nodes are written the same way:
 //

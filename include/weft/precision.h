@@ -1,4 +1,4 @@
-// weft/precision.h — the arithmetic networks run in.
+// include/weft/precision.h — the arithmetic networks run in.
 //
 //   weft::SessionOptions o;
 //   o.precision = weft::parse_precision("bf16");   // weft run --precision bf16

@@ -1,4 +1,4 @@
-// weft/registry.h — the set of node types a session can run.
+// include/weft/registry.h — the set of node types a session can run.
 //
 //   auto registry = std::make_shared<weft::NodeRegistry>();
 //   weft::register_builtin_nodes(*registry);   // weft's own nodes

@@ -1,4 +1,4 @@
-// weft/schema.h — what a node declares about itself: inputs, outputs and policies.
+// include/weft/schema.h — what a node declares about itself: inputs, outputs and policies.
 //
 // The schema is the single source for validation, the UI-format converter, `weft nodes` /
 // GET /object_info and the executor's scheduling. It mirrors ComfyUI's INPUT_TYPES / RETURN_TYPES.

@@ -1,4 +1,4 @@
-// weft/session.h — runs workflows, keeps the cache between runs, reports events, can be cancelled.
+// include/weft/session.h — runs workflows, keeps the cache between runs, reports events, can be cancelled.
 //
 //   auto session = weft::Session(weft::builtin_registry());
 //   weft::RunResult r = session.run(weft::Workflow::load("workflows/demo.json"));

@@ -1,4 +1,4 @@
-// weft/tensor.h — the n-dimensional array every IMAGE, MASK, LATENT and model weight is made of.
+// include/weft/tensor.h — the n-dimensional array every IMAGE, MASK, LATENT and model weight is made of.
 //
 // A Tensor is a cheap-to-copy handle: {shared Storage, dtype, shape, strides, offset}. Copies share
 // storage; views (slice, reshape of a contiguous tensor, permute) share storage too. Storage owns

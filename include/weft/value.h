@@ -1,4 +1,4 @@
-// weft/value.h — the values that flow along workflow links and sit in node inputs.
+// include/weft/value.h — the values that flow along workflow links and sit in node inputs.
 //
 // A Value is one of: null, BOOLEAN, INT, FLOAT, STRING, a list, a dictionary (JSON-like data, UI
 // output), a Tensor (IMAGE [B,H,W,C] in 0..1, MASK [B,H,W]), a Latent, a Conditioning, a Link

@@ -1,4 +1,4 @@
-// weft/weft.h — everything an embedding application needs.
+// include/weft/weft.h — everything an embedding application needs.
 #pragma once
 
 #include <weft/error.h>

@@ -1,4 +1,4 @@
-// weft/workflow.h — a workflow: nodes with inputs that are constants or links.
+// include/weft/workflow.h — a workflow: nodes with inputs that are constants or links.
 //
 // The model is ComfyUI's API ("prompt") format: node id -> {class_type, inputs}. Load one from a
 // file or a string, or build one in code:

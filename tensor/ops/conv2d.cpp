@@ -12,7 +12,7 @@
 #include "dnnl_context.h"
 #include "ops_common.h"
 
-#include "../convert.h"
+#include "core/convert.h"
 
 #include <algorithm>
 #include <atomic>

@@ -2,7 +2,7 @@
 
 #include "ops_common.h"
 
-#include "../convert.h"
+#include "core/convert.h"
 
 #include <omp.h>
 #include <tbb/parallel_for.h>

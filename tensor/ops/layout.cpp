@@ -4,7 +4,7 @@
 
 #include "ops_common.h"
 
-#include "../convert.h"
+#include "core/convert.h"
 
 #include <tbb/parallel_for.h>
 

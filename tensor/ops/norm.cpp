@@ -5,7 +5,7 @@
 #include "ops_common.h"
 #include "vec_math.h"
 
-#include "../convert.h"
+#include "core/convert.h"
 
 #include <tbb/combinable.h>
 #include <tbb/parallel_for.h>

@@ -4,7 +4,7 @@
 #include "ops_common.h"
 #include "reference.h"
 
-#include "../convert.h"
+#include "core/convert.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // `weft convert` and the other commands reading every workflow format (UI JSON, YAML).
 #include "cli_test_util.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 
 #include <map>
 

@@ -2,7 +2,7 @@
 // `weft demo-model` writes: checkpoint + LoRA + ControlNet + 2x ESRGAN. The LoRA, the ControlNet
 // and the upscaler must each change the picture.
 #include "cli_test_util.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 
 #include <gtest/gtest.h>
 

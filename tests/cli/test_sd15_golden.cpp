@@ -3,7 +3,7 @@
 // Final latent within 1e-4 relative, PNG within 1 level per pixel, the sampler x scheduler matrix,
 // and the cache: changing only the seed re-runs only KSampler, VAEDecode and SaveImage.
 #include "cli_test_util.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 #include "npy.h"
 #include "sd15_tiny.h"
 #include "tensor/model_file.h"

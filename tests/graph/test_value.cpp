@@ -2,7 +2,7 @@
 #include <weft/error.h>
 #include <weft/value.h>
 
-#include "graph/py_format.h"
+#include "core/py_format.h"
 
 #include <gtest/gtest.h>
 

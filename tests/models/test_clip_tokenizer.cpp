@@ -1,8 +1,8 @@
 // CLIP BPE tokenizer and ComfyUI prompt tokenization against the ids and weights real ComfyUI
 // produced (goldens/components_tiny/tokenizer/tokens.json and the runs' tokens_*.json).
-#include "models/clip_tokenizer.h"
-#include "models/prompt_tokenize.h"
-#include "models/prompt_weights.h"
+#include "blocks/text/clip_tokenizer.h"
+#include "blocks/text/prompt_tokenize.h"
+#include "blocks/text/prompt_weights.h"
 
 #include <weft/error.h>
 

@@ -2,9 +2,10 @@
 // ../shared/goldens/components_tiny: strengths, areas with their feathered borders, masks,
 // timestep ranges, control residuals and inpainting concat channels, each against a reference
 // written here from ComfyUI's formulas with direct UNet calls.
-#include "models/sampling/conditioning_eval.h"
-#include "models/sampling/ksampler.h"
-#include "models/sampling/tensor_math.h"
+#include "sampling/conditioning_eval.h"
+#include "families/sd1/unet.h"
+#include "sampling/ksampler.h"
+#include "sampling/tensor_math.h"
 #include "tensor/model_file.h"
 #include "tensor/ops/ops.h"
 
@@ -62,7 +63,7 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 
 /// ComfyUI's apply_model on a (cropped) x: the denoised prediction.
 Tensor denoised(const nets::UNet& unet, const ModelSamplingDiscrete& ms, const Tensor& x, float sigma, const Tensor& ctx,
-                const nets::ControlResiduals* control = nullptr, const Tensor& concat = {}) {
+                const models::ControlResiduals* control = nullptr, const Tensor& concat = {}) {
     Tensor x_in = ms.calculate_input(sigma, x);
     if (concat.defined()) x_in = ops::concat({x_in, concat}, 1);
     const Tensor t = Tensor::full({x.size(0)}, ms.timestep(sigma));
@@ -234,12 +235,12 @@ TEST(ConditioningEval, TimestepRangesSkipEntriesOutsideThem) {
 class FakeHook : public ControlHook {
 public:
     explicit FakeHook(Tensor middle) : middle_(std::move(middle)) {}
-    nets::ControlResiduals residuals(const ControlQuery& q) const override {
+    models::ControlResiduals residuals(const ControlQuery& q) const override {
         ++calls;
         last_sigma = q.sigma;
         last_rows = q.x_in.size(0);
         last_t = q.timesteps.data<float>()[0];
-        nets::ControlResiduals r;
+        models::ControlResiduals r;
         r.middle = middle_;
         return r;
     }
@@ -260,7 +261,7 @@ TEST(ConditioningEval, ControlHookResidualsReachTheUNet) {
     auto hook = std::make_shared<const FakeHook>(randn({1, 64, 8, 8}, 9));
     const Conditioning c{item(f.ctx_a, {{"control", Value::object<ControlHook>(hook, ControlHook::kTypeName)}})};
     const Tensor got = predict_conditioned({unet, f.ms}, f.x, f.sigma, f.prepare(unet, c));
-    nets::ControlResiduals r;
+    models::ControlResiduals r;
     r.middle = randn({1, 64, 8, 8}, 9);
     EXPECT_LT(max_abs_diff(got, denoised(unet, f.ms, f.x, f.sigma, f.ctx_a, &r)), 1e-5);
     EXPECT_GT(max_abs_diff(got, denoised(unet, f.ms, f.x, f.sigma, f.ctx_a)), 1e-3);  // the residual mattered

@@ -1,10 +1,10 @@
 // ControlNet and T2I-adapter networks and their hook against plain references written here from the
 // formulas (sd-models.md §2.2, §7): loops and the double-accumulating ops::ref functions over tiny
 // random networks the tests write as safetensors.
-#include "models/control/applied_control.h"
-#include "models/control/control_hint.h"
-#include "models/control/control_model.h"
-#include "models/nets/unet.h"
+#include "families/sd1/applied_control.h"
+#include "families/sd1/control_hint.h"
+#include "families/sd1/control_model.h"
+#include "families/sd1/unet.h"
 #include "tensor/model_file.h"
 #include "tensor/ops/ops.h"
 #include "tensor/ops/reference.h"
@@ -142,7 +142,7 @@ struct Ref {
 };
 
 /// The ControlNet from the formulas: guided hint added after input block 0, zero conv per block.
-nets::ControlResiduals ref_controlnet(const ModelFile& f, const std::string& prefix, const TinyUNetSpec& s, const Tensor& x,
+models::ControlResiduals ref_controlnet(const ModelFile& f, const std::string& prefix, const TinyUNetSpec& s, const Tensor& x,
                                       const Tensor& hint, const Tensor& t, const Tensor& ctx) {
     Ref r{f, prefix};
     const Tensor es = r.emb_silu(t, s.model_channels);
@@ -151,7 +151,7 @@ nets::ControlResiduals ref_controlnet(const ModelFile& f, const std::string& pre
         g = r.conv(g, "input_hint_block." + std::to_string(2 * i), (i == 2 || i == 4 || i == 6) ? 2 : 1);
         if (i < 7) g = ops::ref::silu(g);
     }
-    nets::ControlResiduals out;
+    models::ControlResiduals out;
     Tensor h = x;
     for (int64_t n = 0; n < r.input_blocks(s); ++n) {
         h = r.input_block(s, n, h, es, ctx);
@@ -164,7 +164,7 @@ nets::ControlResiduals ref_controlnet(const ModelFile& f, const std::string& pre
 
 /// The UNet from the formulas with ComfyUI's apply_control: input residuals after each input block,
 /// middle after the middle block, skip residuals on each popped skip.
-Tensor ref_unet(const ModelFile& f, const TinyUNetSpec& s, const Tensor& x, const Tensor& t, const Tensor& ctx, const nets::ControlResiduals& c) {
+Tensor ref_unet(const ModelFile& f, const TinyUNetSpec& s, const Tensor& x, const Tensor& t, const Tensor& ctx, const models::ControlResiduals& c) {
     Ref r{f, "model.diffusion_model."};
     const Tensor es = r.emb_silu(t, s.model_channels);
     auto add_at = [](Tensor h, const std::vector<Tensor>& list, size_t i) {
@@ -293,13 +293,13 @@ protected:
         w.write(dir / name);
         return dir / name;
     }
-    nets::ControlResiduals query(const models::ControlHook& hook, const Tensor& x, const Tensor& t, const Tensor& ctx, double sigma,
+    models::ControlResiduals query(const models::ControlHook& hook, const Tensor& x, const Tensor& t, const Tensor& ctx, double sigma,
                                  int64_t batched = 1) const {
         return hook.residuals(models::ControlQuery{.x_in = x, .timesteps = t, .sigma = sigma, .context = ctx, .sampling = sampling, .batched_number = batched});
     }
 };
 
-void expect_residuals_near(const nets::ControlResiduals& got, const nets::ControlResiduals& want, double tol, float scale = 1.0f) {
+void expect_residuals_near(const models::ControlResiduals& got, const models::ControlResiduals& want, double tol, float scale = 1.0f) {
     ASSERT_EQ(got.skip.size(), want.skip.size());
     for (size_t i = 0; i < want.skip.size(); ++i) EXPECT_LT(rel_error(got.skip[i], ops::mul(want.skip[i], scale)), tol) << "skip " << i;
     ASSERT_TRUE(got.middle.defined());
@@ -319,9 +319,9 @@ TEST_F(ControlNetTest, ForwardMatchesReference) {
 
     const Tensor x = random_tensor({2, 4, 8, 8}, 1), hint = random_tensor({2, 3, 64, 64}, 2, 0.5f, 0.5f);
     const Tensor t = Tensor::from_vector({2}, std::vector<float>{999, 421}), ctx = random_tensor({2, 5, spec.context_dim}, 3);
-    const nets::ControlResiduals got = model->controlnet->forward(x, hint, t, ctx);
+    const models::ControlResiduals got = model->controlnet->forward(x, hint, t, ctx);
     const ModelFile f = open_model_file(path.string());
-    const nets::ControlResiduals want = ref_controlnet(f, "control_model.", spec, x, hint, t, ctx);
+    const models::ControlResiduals want = ref_controlnet(f, "control_model.", spec, x, hint, t, ctx);
     expect_residuals_near(got, want, 1e-4);
     EXPECT_EQ(got.skip[3].shape(), (Shape{2, 64, 4, 4}));
     EXPECT_GT(max_abs(got.middle), 1e-3);
@@ -350,11 +350,11 @@ TEST_F(ControlNetTest, ControlledUNetMatchesReference) {
     const Tensor x = random_tensor({2, 4, 8, 8}, 5), ctx = random_tensor({2, 7, spec.context_dim}, 6);
     const double sigma = 3.0;
     const Tensor t = Tensor::full({2}, sampling.timestep(static_cast<float>(sigma)));
-    const nets::ControlResiduals r = query(hook, x, t, ctx, sigma);
+    const models::ControlResiduals r = query(hook, x, t, ctx, sigma);
 
     const ModelFile cf = open_model_file(cn_path.string());
     const Tensor hint = resize_control_hint(image, 64, 64);
-    nets::ControlResiduals want = ref_controlnet(cf, "control_model.", spec, x, hint, t, ctx);
+    models::ControlResiduals want = ref_controlnet(cf, "control_model.", spec, x, hint, t, ctx);
     expect_residuals_near(r, want, 1e-4, 0.75f);
 
     for (Tensor& s : want.skip) s = ops::mul(s, 0.75f);
@@ -605,7 +605,7 @@ TEST_F(T2IAdapterFileTest, FullAdapterMatchesReferenceAndFeedsTheUNet) {
     EXPECT_TRUE(r.skip.empty());
     EXPECT_FALSE(r.middle.defined());
     const auto feats = ref_t2i_full(open_model_file((dir / "t2i.safetensors").string()), image, 2);
-    nets::ControlResiduals want;
+    models::ControlResiduals want;
     want.input.resize(12);
     for (size_t i = 0; i < 12; ++i) {
         if (i % 3 != 2) {

@@ -1,12 +1,12 @@
 // The custom-sampling pipeline: run_sampling (SamplerCustom's path) against ksample (KSampler's),
 // split schedules against one run, the guiders' combination rules, the model-sampling variants
 // of the ModelSamplingDiscrete node, and RescaleCFG against a direct transcription of its formula.
-#include "models/sampling/guidance.h"
-#include "models/sampling/ksampler.h"
-#include "models/sampling/rescale_cfg.h"
-#include "models/sampling/sigma_utils.h"
+#include "sampling/guidance.h"
+#include "sampling/ksampler.h"
+#include "sampling/rescale_cfg.h"
+#include "sampling/sigma_utils.h"
 
-#include "models/sampling/tensor_math.h"
+#include "sampling/tensor_math.h"
 #include "models_test_util.h"
 
 #include <weft/error.h>

@@ -5,14 +5,14 @@
 //   - SEEDS-3 without noise and SA-Solver converge to the exact probability-flow map of a
 //     Gaussian data distribution; with noise they reach that distribution.
 //   - sa_solver calls the model once per step, so ComfyUI's matrix golden replays it.
-#include "models/sampling/guidance.h"
-#include "models/sampling/ksampler.h"
-#include "models/sampling/sampler.h"
-#include "models/sampling/schedulers.h"
-#include "models/sampling/sigma_utils.h"
-#include "models/torch_rng.h"
+#include "sampling/guidance.h"
+#include "sampling/ksampler.h"
+#include "sampling/sampler.h"
+#include "sampling/schedulers.h"
+#include "sampling/sigma_utils.h"
+#include "blocks/torch_rng.h"
 
-#include "models/sampling/tensor_math.h"
+#include "sampling/tensor_math.h"
 #include "models_test_util.h"
 
 #include <weft/error.h>

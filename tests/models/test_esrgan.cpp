@@ -1,6 +1,6 @@
 // ESRGAN/RRDBNet against a plain-loop reference of the formulas, on tiny random models written
 // here: every key layout, every scale, the pixel-unshuffle variants, and the loader's errors.
-#include "models/upscale/upscale_model.h"
+#include "families/upscale/upscale_model.h"
 #include "process_runner.h"  // TempDir
 #include "tiny_upscalers.h"
 #include "upscale_reference.h"

@@ -1,10 +1,10 @@
 // The KSampler driver: noise, scaling, CFG and the final latent scaling, checked against the
 // seed-42 euler golden by a network stand-in that reproduces the recorded x0 at each call.
-#include "models/sampling/cfg.h"
-#include "models/sampling/ksampler.h"
-#include "models/sampling/schedulers.h"
-#include "models/sampling/sigma_utils.h"
-#include "models/torch_rng.h"
+#include "sampling/cfg.h"
+#include "sampling/ksampler.h"
+#include "sampling/schedulers.h"
+#include "sampling/sigma_utils.h"
+#include "blocks/torch_rng.h"
 
 #include "models_test_util.h"
 

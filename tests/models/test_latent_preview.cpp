@@ -1,6 +1,6 @@
 // Latent2RGB previews: the SD1.5 factors, the (x + 1) / 2 mapping with clamping and truncation,
 // batch item 0 only, and the shrink to 512 for large latents.
-#include "models/sampling/latent_preview.h"
+#include "sampling/latent_preview.h"
 
 #include <weft/error.h>
 

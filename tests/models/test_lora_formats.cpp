@@ -2,9 +2,9 @@
 // diffusers/PEFT, LyCORIS LoHa and LoKr, kohya LoCon with a Tucker mid), applied to the tiny
 // UNet and CLIP of ../shared/goldens/components_tiny, against networks loaded from a copy of the
 // weights file the test patched itself (W + strength·scale·ΔW with its own loops).
-#include "models/lora/lora_apply.h"
-#include "models/lora/lora_keys.h"
-#include "models/lora/lora_patch.h"
+#include "families/sd1/lora_apply.h"
+#include "families/sd1/lora_keys.h"
+#include "blocks/lora/lora_patch.h"
 #include "tensor/model_file.h"
 #include "tensor/safetensors.h"
 

@@ -1,10 +1,10 @@
 // LoRA against ComfyUI (../shared/goldens/components_tiny/lora): a kohya LoRA with conv, 1x1-conv
 // and linear modules on the tiny UNet and CLIP at strength 0.8. Patched weights from the reference
 // math, and the UNet / CLIP outputs of the adapter-patched networks.
-#include "models/lora/lora_apply.h"
-#include "models/lora/lora_keys.h"
-#include "models/lora/lora_patch.h"
-#include "models/sd1/text_encode.h"
+#include "families/sd1/lora_apply.h"
+#include "families/sd1/lora_keys.h"
+#include "blocks/lora/lora_patch.h"
+#include "families/sd1/text_encode.h"
 #include "tensor/model_file.h"
 
 #include "models_test_util.h"

@@ -1,8 +1,8 @@
 // The networks against ComfyUI's own classes run on tiny random weights
 // (../shared/goldens/components_tiny): UNet forward, VAE decode/encode, CLIP text hidden states.
-#include "models/nets/clip_text.h"
-#include "models/nets/unet.h"
-#include "models/nets/vae.h"
+#include "families/sd1/clip_text.h"
+#include "families/sd1/unet.h"
+#include "families/sd1/vae.h"
 #include "npy.h"
 
 #include <weft/error.h>

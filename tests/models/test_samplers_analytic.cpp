@@ -4,11 +4,11 @@
 // samplers must converge to that map as steps grow; stochastic ones must produce N(mu, s^2).
 // This covers the samplers that call the model more than once per step (heun, dpm_2, dpmpp_sde,
 // ...), which the replay goldens cannot.
-#include "models/sampling/brownian_tree.h"
-#include "models/sampling/model_sampling.h"
-#include "models/sampling/sampler.h"
-#include "models/sampling/schedulers.h"
-#include "models/torch_rng.h"
+#include "sampling/brownian_tree.h"
+#include "sampling/model_sampling.h"
+#include "sampling/sampler.h"
+#include "sampling/schedulers.h"
+#include "blocks/torch_rng.h"
 
 #include <weft/error.h>
 

@@ -2,8 +2,8 @@
 // the x the sampler called back with and the CFG-combined x0 the model returned. A "replay
 // denoiser" returns those x0 in call order, so every sampler that calls the model once per step
 // can be checked end to end (step noise, Brownian tree and all) without the networks.
-#include "models/sampling/model_sampling.h"
-#include "models/sampling/sampler.h"
+#include "sampling/model_sampling.h"
+#include "sampling/sampler.h"
 
 #include "models_test_util.h"
 #include "npy.h"

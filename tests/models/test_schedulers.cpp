@@ -1,8 +1,8 @@
 // Sigma schedules against the sigmas real ComfyUI computed (matrix and img2img goldens), plus the
 // model-sampling table facts and the custom-sampling sigma utilities.
-#include "models/sampling/model_sampling.h"
-#include "models/sampling/schedulers.h"
-#include "models/sampling/sigma_utils.h"
+#include "sampling/model_sampling.h"
+#include "sampling/schedulers.h"
+#include "sampling/sigma_utils.h"
 
 #include <weft/error.h>
 

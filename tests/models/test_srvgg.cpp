@@ -1,5 +1,5 @@
 // Real-ESRGAN's compact SRVGGNet against a plain-loop reference, on tiny random models written here.
-#include "models/upscale/upscale_model.h"
+#include "families/upscale/upscale_model.h"
 #include "process_runner.h"  // TempDir
 #include "tiny_upscalers.h"
 #include "upscale_reference.h"

@@ -1,8 +1,8 @@
 // ComfyUI's tiled_scale: tile placement, the feather blend, the single-tile path, progress per
 // tile, and that tiling leaves a real network's output unchanged wherever every tile covering a
 // pixel saw that pixel's whole receptive field.
-#include "models/upscale/tiled_scale.h"
-#include "models/upscale/upscale_model.h"
+#include "blocks/tiled_scale.h"
+#include "families/upscale/upscale_model.h"
 #include "process_runner.h"  // TempDir
 #include "tiny_upscalers.h"
 

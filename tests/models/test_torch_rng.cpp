@@ -1,5 +1,5 @@
 // TorchGenerator / prepare_noise against torch's own CPU randn output (goldens/components_tiny/randn).
-#include "models/torch_rng.h"
+#include "blocks/torch_rng.h"
 
 #include "models_test_util.h"
 #include "npy.h"

@@ -1,9 +1,9 @@
 // The VAE's three-pass tiled decode / encode on the tiny random VAE
 // (../shared/goldens/components_tiny): the pass average against a reference built here from single
 // tiled_scale passes, whole-tile inputs equal to the untiled VAE, and overlapping tiles close to it.
-#include "models/nets/vae.h"
-#include "models/upscale/tiled_scale.h"
-#include "models/upscale/vae_tiling.h"
+#include "families/sd1/vae.h"
+#include "blocks/tiled_scale.h"
+#include "families/sd1/vae_tiling.h"
 #include "tensor/model_file.h"
 #include "tensor/ops/ops.h"
 

@@ -1,6 +1,6 @@
 // WeightTable: names and shape checks, and the release of a loaded file's pages (a loader would
 // otherwise hold both its converted weights and the file in the resident set).
-#include "models/nets/weight_table.h"
+#include "blocks/weight_table.h"
 #include "tensor/mapped_file.h"
 #include "tensor/safetensors.h"
 

@@ -1,9 +1,9 @@
 // ControlNet nodes end to end: CheckpointLoaderSimple + ControlNetLoader + ControlNetApplyAdvanced +
 // KSampler on the tiny SD1.5 checkpoint (tests/support/sd15_tiny.h) with tiny random ControlNets
 // written to match its UNet (320 channels, levels 1 and 2, attention everywhere, 768-wide text).
-#include "models/control/applied_control.h"
+#include "families/sd1/applied_control.h"
 #include "node_runner.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 #include "sd15_tiny.h"
 #include "tensor/model_file.h"
 #include "tensor/ops/ops.h"

@@ -2,8 +2,8 @@
 // ComfyUI's /object_info, the scheduler nodes against models/sampling, the sigma tools, the
 // model patches, and on the tiny SD1.5 checkpoint SamplerCustom / SamplerCustomAdvanced against
 // KSampler (bit for bit) and against ComfyUI's matrix goldens.
-#include "models/sampling/sigma_utils.h"
-#include "models/sd1/checkpoint.h"
+#include "sampling/sigma_utils.h"
+#include "families/sd1/checkpoint.h"
 #include "node_test_util.h"
 #include "nodes/sampling_objects.h"
 #include "nodes/sd_objects.h"

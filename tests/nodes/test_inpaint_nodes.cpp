@@ -1,7 +1,7 @@
 // Inpainting end to end on the tiny random networks of ../shared/goldens/components_tiny:
 // SetLatentNoiseMask, VAEEncodeForInpaint (grown mask, grey pixels), InpaintModelConditioning, and
 // KSampler keeping the unmasked latent cells at the input latent.
-#include "models/sd1/checkpoint.h"
+#include "families/sd1/checkpoint.h"
 #include "node_test_util.h"
 #include "nodes/sd_objects.h"
 #include "single_node_runner.h"

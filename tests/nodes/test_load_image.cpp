@@ -2,7 +2,7 @@
 // alpha, animated), corrupt and missing files, the combo list and the content fingerprint.
 #include "single_node_runner.h"
 #include "node_test_util.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // every sampling node publishes one Latent2RGB preview per step (the step's denoised prediction);
 // without it, none, and the results do not change.
 #include "demo_txt2img.h"
-#include "models/sampling/latent_preview.h"
+#include "sampling/latent_preview.h"
 
 #include <weft/weft.h>
 

@@ -1,9 +1,9 @@
 // UpscaleModelLoader and ImageUpscaleWithModel end to end: LoadImage -> UpscaleModelLoader ->
 // ImageUpscaleWithModel -> SaveImage on tiny random models written here; progress per tile,
 // cancellation between tiles, the file hash in the cache key, and unknown architectures.
-#include "models/upscale/upscale_model.h"
+#include "families/upscale/upscale_model.h"
 #include "node_runner.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 #include "tiny_upscalers.h"
 
 #include <weft/weft.h>

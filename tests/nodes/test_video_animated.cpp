@@ -5,9 +5,9 @@
 
 #include "nodes/animated_webp.h"
 #include "nodes/apng.h"
-#include "nodes/image_decode.h"
+#include "media/image_decode.h"
 #include "nodes/image_pixels.h"
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 
 #include <gtest/gtest.h>
 

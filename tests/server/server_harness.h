@@ -8,7 +8,7 @@
 //   nlohmann::json m = ws.next_json();                  // {"type": "status", ...}
 #pragma once
 
-#include "server/server.h"
+#include <weft/server.h>
 
 #include <nlohmann/json.hpp>
 

@@ -6,7 +6,7 @@
 //   std::string shown = weft::testing::NodeRunner::preview_text(r, "2");
 #pragma once
 
-#include "nodes/png_io.h"
+#include "media/png_io.h"
 #include "process_runner.h"  // TempDir, write_text_file, read_text_file
 
 #include <weft/weft.h>

@@ -2,7 +2,7 @@
 #include <weft/error.h>
 #include <weft/tensor.h>
 
-#include "tensor/convert.h"
+#include "core/convert.h"
 
 #include <gtest/gtest.h>
 
