@@ -79,11 +79,4 @@ Workflow parse_workflow(const std::string& text, const std::string& path) {
     return Workflow::parse(text, path, *builtin_registry());  // the registry lets UI-format files and PNGs load
 }
 
-std::map<std::string, std::string> ui_workflow_pnginfo(const std::string& text) {
-    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_object() && j.contains("nodes") && j["nodes"].is_array() && j.contains("links"))
-        return {{"workflow", j.dump()}};
-    return {};
-}
-
 }  // namespace weft::cli

@@ -41,8 +41,5 @@ std::string read_workflow_text(const std::string& path);
 /// Parses a workflow's text; throws weft::Error (invalid_prompt) when malformed.
 Workflow parse_workflow(const std::string& text, const std::string& path);
 
-/// For a UI-format (saved graph) file, the metadata ComfyUI embeds in saved images:
-/// {"workflow": "<UI JSON>"}. Empty for an API-format file.
-std::map<std::string, std::string> ui_workflow_pnginfo(const std::string& text);
 
 }  // namespace weft::cli

@@ -9,7 +9,7 @@ namespace weft::cli {
 
 struct DemoModelArgs {
     CLI::App* command = nullptr;
-    std::string dir = "demo-models";
+    std::string dir = "models";
 };
 
 void add_demo_model_command(CLI::App& app, DemoModelArgs& args);

@@ -129,7 +129,7 @@ int run_command(RunArgs& a) {
             RunOptions ro;
             if (!a.targets.empty()) ro.targets = a.targets;
             ro.failure_policy = a.continue_on_error ? FailurePolicy::ContinueIndependent : FailurePolicy::FailFast;
-            ro.extra_pnginfo = ui_workflow_pnginfo(text);
+            if (!wf.ui_graph().empty()) ro.extra_pnginfo["workflow"] = wf.ui_graph();
 
             display.begin(path, wf);
             const RunResult r = session.run(wf, ro, [&](const Event& e) { display.on_event(e); });

@@ -1,10 +1,46 @@
 // weft::Error: ComfyUI's error object plus the context (node, input, file) that makes it actionable.
 #include <weft/error.h>
 
+#include <array>
+
 namespace weft {
 
+namespace {
+
+// Index = ErrorCode; the JSON names are ComfyUI's where ComfyUI has the kind.
+constexpr std::array<std::string_view, size_t(ErrorCode::Interrupted) + 1> kNames = {
+    "invalid_prompt", "prompt_no_outputs", "prompt_outputs_failed_validation", "missing_node_type",
+    "required_input_missing", "invalid_input_type", "value_not_in_list", "value_smaller_than_min",
+    "value_bigger_than_max", "return_type_mismatch", "exception_during_validation",
+    "exception_during_inner_validation", "dependency_cycle", "invalid_input", "invalid_node_definition",
+    "invalid_image", "invalid_video", "invalid_model", "model_load_failed", "file_not_found", "invalid_file",
+    "invalid_path", "invalid_json", "save_failed", "invalid_prefix", "tensor_error", "invalid_preview",
+    "invalid_precision", "invalid_cache_options", "server_error", "server_queue_error", "internal_error",
+    "interrupted",
+};
+
+}  // namespace
+
+const char* error_code_name(ErrorCode code) {
+    const size_t i = size_t(code);
+    return i < kNames.size() ? kNames[i].data() : "internal_error";
+}
+
+std::optional<ErrorCode> error_code_from_name(std::string_view name) {
+    for (size_t i = 0; i < kNames.size(); ++i)
+        if (kNames[i] == name) return ErrorCode(i);
+    return std::nullopt;
+}
+
+Error::Error(ErrorCode code, std::string message, std::string details)
+    : std::runtime_error(message), code_(code), info_{error_code_name(code), std::move(message), std::move(details), {}} {
+    rebuild_what();
+}
+
 Error::Error(std::string type, std::string message, std::string details)
-    : std::runtime_error(message), info_{std::move(type), std::move(message), std::move(details), {}} {
+    : std::runtime_error(message),
+      code_(error_code_from_name(type).value_or(ErrorCode::InternalError)),
+      info_{std::move(type), std::move(message), std::move(details), {}} {
     rebuild_what();
 }
 

@@ -66,7 +66,9 @@ Workflow parse_any(std::string_view text, std::string_view origin, const NodeReg
                                 "UI-format workflow: converting it to the API format needs the node schemas; pass the node registry "
                                 "(Workflow::parse(text, origin, registry) / Workflow::load(path, registry))",
                                 "in " + std::string(origin));
-                return graph::convert_ui_workflow(uj, *registry, origin);
+                Workflow wf = graph::convert_ui_workflow(uj, *registry, origin);
+                wf.set_ui_graph(j.dump());
+                return wf;
             }
         }
         return graph::parse_api_json(j, origin);
@@ -76,12 +78,19 @@ Workflow parse_any(std::string_view text, std::string_view origin, const NodeReg
     return graph::parse_api_yaml(body, origin);
 }
 
+// I/O failures get their own codes so a caller can tell "no such file" from "not a workflow".
 std::string read_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw std::move(Error(ErrorCode::FileNotFound, "Workflow file not found: " + path.string()).at_path(path.string()));
+    if (std::filesystem::is_directory(path, ec))
+        throw std::move(Error(ErrorCode::InvalidFile, "Cannot read workflow file " + path.string(), "it is a directory")
+                            .at_path(path.string()));
     std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::move(Error("invalid_prompt", "Cannot open workflow file " + path.string()).at_path(path.string()));
+    if (!f) throw std::move(Error(ErrorCode::InvalidFile, "Cannot open workflow file " + path.string()).at_path(path.string()));
     std::ostringstream ss;
     ss << f.rdbuf();
-    if (f.bad()) throw std::move(Error("invalid_prompt", "Cannot read workflow file " + path.string()).at_path(path.string()));
+    if (f.bad()) throw std::move(Error(ErrorCode::InvalidFile, "Cannot read workflow file " + path.string()).at_path(path.string()));
     return ss.str();
 }
 

@@ -2,8 +2,8 @@
 // txt2img pipeline runs end to end with nothing to download (its pictures are noise-like; real
 // pictures need a real SD1.5 checkpoint).
 //
-//   weft::ensure_demo_model("demo-models");   // demo-models/checkpoints/weft_demo_sd1.safetensors
-//                                            // demo-models/tokenizers/clip/{vocab.json,merges.txt}
+//   weft::ensure_demo_model("models");   // models/checkpoints/weft_demo_sd1.safetensors
+//                                       // models/tokenizers/clip/{vocab.json,merges.txt}
 #pragma once
 
 #include <filesystem>

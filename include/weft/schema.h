@@ -5,7 +5,7 @@
 //
 //   NodeSchema s("ImageScale");
 //   s.display("Upscale Image").category("image/upscaling");
-//   s.required(Input::type("image", "IMAGE"));
+//   s.required(Input::type_of("image", "IMAGE"));
 //   s.required(Input::combo("upscale_method", {"nearest-exact", "bilinear", "area"}));
 //   s.required(Input::integer("width", 512).min(0).max(16384));
 //   s.output("IMAGE");

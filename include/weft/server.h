@@ -4,7 +4,7 @@
 //   config.port = 0;                       // an ephemeral port (tests)
 //   weft::server::Server server(config);
 //   server.start();                        // returns once listening
-//   ... server.port() ...
+//   std::printf("listening on %u\n", unsigned(server.port()));
 //   server.stop();                         // or let the destructor do it
 //
 // The HTTP side never blocks on execution: prompts go to a SQLite-backed queue (JobStore) and one

@@ -2,8 +2,8 @@
 //
 //   auto session = weft::Session(weft::builtin_registry());
 //   weft::RunResult r = session.run(weft::Workflow::load("workflows/demo.json"));
-//   if (r.status != weft::RunStatus::Success) ...
-//   const weft::Tensor& image = r.output("2").as_tensor();     // output 0 of node "2"
+//   if (r.status != weft::RunStatus::Success) std::printf("%s\n", weft::run_status_name(r.status));
+//   else std::printf("%zu outputs\n", r.outputs.size());    // r.output("2"): output 0 of node "2"
 //
 // A run validates the workflow (only output nodes and their ancestors), computes content cache
 // keys, then executes what is not cached: independent branches in parallel on a oneTBB arena,

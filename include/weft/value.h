@@ -8,7 +8,7 @@
 //
 //   weft::Value steps = 20;                         // INT
 //   weft::Value img = weft::Tensor::zeros({1, 8, 8, 3});
-//   auto model = weft::Value::object(std::make_shared<MyModel>(...));
+//   auto model = weft::Value::object(std::make_shared<const MyModel>(), "MY_MODEL");
 //   std::shared_ptr<const MyModel> m = model.as_object<MyModel>();
 //
 // Values are immutable handles: copying is cheap (tensors, lists and objects are shared).

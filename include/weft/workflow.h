@@ -53,7 +53,9 @@ public:
     /// (frontend) JSON needs node schemas: use the overload taking a registry.
     /// Throws weft::Error("invalid_prompt", ...) for malformed input.
     static Workflow parse(std::string_view text, std::string_view origin = "<string>");
-    /// Reads and parses a file; throws weft::Error naming the path when it cannot.
+    /// Reads and parses a file; throws weft::Error naming the path: FileNotFound when it does not
+    /// exist, InvalidFile when it cannot be read (a directory, no permission), InvalidPrompt when
+    /// its content does not parse.
     static Workflow load(const std::filesystem::path& path);
     /// As above, for every format: API JSON, YAML (the API structure, links as [id, slot]), the
     /// frontend's UI JSON (converted to the API form with the node schemas of `registry`) and PNG
@@ -80,12 +82,19 @@ public:
     /// ComfyUI's API-format JSON (lists wrapped as {"__value__": [...]}, links as ["id", slot]).
     std::string to_json(int indent = -1) const;
 
+    /// The frontend's UI graph (JSON) this workflow was converted from, when it was read from a
+    /// UI-format file; empty otherwise. Saved outputs embed it as ComfyUI does
+    /// (RunOptions::extra_pnginfo["workflow"]), so a PNG made from a UI graph opens in the UI.
+    const std::string& ui_graph() const { return ui_graph_; }
+    void set_ui_graph(std::string json) { ui_graph_ = std::move(json); }
+
     /// Same nodes, inputs and titles in the same order.
     bool operator==(const Workflow& other) const { return nodes_ == other.nodes_; }
 
 private:
     std::vector<WorkflowNode> nodes_;
     std::unordered_map<std::string, size_t> index_;
+    std::string ui_graph_;
 };
 
 }  // namespace weft

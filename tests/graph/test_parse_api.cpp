@@ -156,6 +156,7 @@ TEST(Workflow, LoadNamesThePath) {
         FAIL();
     } catch (const Error& e) {
         EXPECT_EQ(e.path(), bad.string());
+        EXPECT_EQ(e.code(), ErrorCode::InvalidPrompt);
         EXPECT_NE(std::string(e.what()).find(bad.string()), std::string::npos);
     }
     try {
@@ -163,6 +164,13 @@ TEST(Workflow, LoadNamesThePath) {
         FAIL();
     } catch (const Error& e) {
         EXPECT_EQ(e.path(), (dir / "missing.json").string());
+        EXPECT_EQ(e.code(), ErrorCode::FileNotFound) << "an I/O failure is not a parse failure";
+    }
+    try {
+        Workflow::load(dir);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::InvalidFile) << e.what();
     }
     std::filesystem::remove_all(dir);
 }

@@ -1,5 +1,6 @@
 // The API format written in YAML: same structure and rules as the JSON form, YAML typing, and
 // errors with line numbers.
+#include <unistd.h>
 #include <weft/error.h>
 #include <weft/workflow.h>
 
@@ -116,7 +117,7 @@ TEST(ParseYaml, ErrorsGiveLineNumbers) {
 }
 
 TEST(ParseYaml, LoadsYamlFiles) {
-    const auto path = std::filesystem::temp_directory_path() / "weft_test_parse_yaml.yaml";
+    const auto path = std::filesystem::temp_directory_path() / ("weft_test_parse_yaml_" + std::to_string(::getpid()) + ".yaml");
     {
         std::ofstream f(path);
         f << kYaml;

@@ -2,6 +2,7 @@
 // workflow chunk, and clear errors for PNGs without either.
 #include "graph/png_workflow.h"
 
+#include <unistd.h>
 #include <weft/error.h>
 #include <weft/registry.h>
 #include <weft/workflow.h>
@@ -106,7 +107,7 @@ TEST(PngWorkflow, WorkflowChunkIsConvertedWithTheRegistry) {
 }
 
 TEST(PngWorkflow, PngWithoutWorkflowNamesTheFile) {
-    const auto path = std::filesystem::temp_directory_path() / "weft_test_no_workflow.png";
+    const auto path = std::filesystem::temp_directory_path() / ("weft_test_no_workflow_" + std::to_string(::getpid()) + ".png");
     {
         std::ofstream f(path, std::ios::binary);
         f << png(text_chunk("Software", "something"));

@@ -117,6 +117,15 @@ json strip_meta(json api) {
     return api;
 }
 
+TEST(ParseUiSession, AWorkflowKeepsTheUiGraphItWasConvertedFrom) {
+    auto registry = arithmetic_registry();
+    const Workflow ui = Workflow::parse(kUi, "arith.ui.json", *registry);
+    ASSERT_FALSE(ui.ui_graph().empty());
+    const json kept = json::parse(ui.ui_graph());
+    EXPECT_EQ(kept, json::parse(kUi)) << "the UI graph is kept whole, to embed in saved outputs";
+    EXPECT_TRUE(Workflow::parse(kApi, "arith.json").ui_graph().empty()) << "an API workflow has no UI graph";
+}
+
 TEST(ParseUiSession, ShippedExamplesAgreeInEveryFormat) {
     const std::filesystem::path dir = std::filesystem::path(WEFT_SOURCE_DIR) / "workflows";
     if (!std::filesystem::exists(dir / "invert.ui.json")) GTEST_SKIP() << "workflows/invert.ui.json not found";
