@@ -1,7 +1,7 @@
 // sampling/sampler_catalog.cpp — the sampler rows.
 #include "sampling/sampler_catalog.h"
 
-#include <weft/error.h>
+#include "sampling/catalog_lookup.h"
 
 #include <array>
 
@@ -66,23 +66,12 @@ const std::array<SamplerInfo, 44> kSamplers{{
 std::span<const SamplerInfo> sampler_catalog() { return kSamplers; }
 
 const std::vector<std::string>& sampler_names() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> v;
-        for (const SamplerInfo& s : kSamplers) v.emplace_back(s.name);
-        return v;
-    }();
+    static const std::vector<std::string> names = detail::row_names<SamplerInfo>(kSamplers);
     return names;
 }
 
-const SamplerInfo* find_sampler(std::string_view name) {
-    for (const SamplerInfo& s : kSamplers)
-        if (s.name == name) return &s;
-    return nullptr;
-}
+const SamplerInfo* find_sampler(std::string_view name) { return detail::find_row<SamplerInfo>(kSamplers, name); }
 
-const SamplerInfo& sampler_named(std::string_view name) {
-    if (const SamplerInfo* s = find_sampler(name)) return *s;
-    throw Error("value_not_in_list", "sampler '" + std::string(name) + "' is not in the list of samplers");
-}
+const SamplerInfo& sampler_named(std::string_view name) { return detail::named_row<SamplerInfo>(kSamplers, name, "sampler"); }
 
 }  // namespace weft::models

@@ -1,7 +1,7 @@
 // sampling/scheduler_catalog.cpp — the scheduler rows.
 #include "sampling/scheduler_catalog.h"
 
-#include <weft/error.h>
+#include "sampling/catalog_lookup.h"
 
 #include <array>
 
@@ -26,23 +26,12 @@ const std::array<SchedulerInfo, 9> kSchedulers{{
 std::span<const SchedulerInfo> scheduler_catalog() { return kSchedulers; }
 
 const std::vector<std::string>& scheduler_names() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> v;
-        for (const SchedulerInfo& s : kSchedulers) v.emplace_back(s.name);
-        return v;
-    }();
+    static const std::vector<std::string> names = detail::row_names<SchedulerInfo>(kSchedulers);
     return names;
 }
 
-const SchedulerInfo* find_scheduler(std::string_view name) {
-    for (const SchedulerInfo& s : kSchedulers)
-        if (s.name == name) return &s;
-    return nullptr;
-}
+const SchedulerInfo* find_scheduler(std::string_view name) { return detail::find_row<SchedulerInfo>(kSchedulers, name); }
 
-const SchedulerInfo& scheduler_named(std::string_view name) {
-    if (const SchedulerInfo* s = find_scheduler(name)) return *s;
-    throw Error("value_not_in_list", "scheduler '" + std::string(name) + "' is not in the list of schedulers");
-}
+const SchedulerInfo& scheduler_named(std::string_view name) { return detail::named_row<SchedulerInfo>(kSchedulers, name, "scheduler"); }
 
 }  // namespace weft::models
