@@ -156,22 +156,24 @@ int run_mode(const Args& a) {
     fmt::print("[{}] checkpoint loaded in {:.2f} s, RSS {:.2f} GiB\n", a.mode, load_s, current_rss_gib());
 
     // Two prompts' worth of context, as CLIPTextEncode gives them ([1, 77, 768]).
-    const Conditioning pos = {ConditioningItem{random_tensor({1, 77, 768}, 1), nullptr}};
-    const Conditioning neg = {ConditioningItem{random_tensor({1, 77, 768}, 2), nullptr}};
+    models::CondList pos(1), neg(1);
+    pos[0].context = random_tensor({1, 77, 768}, 1);
+    neg[0].context = random_tensor({1, 77, 768}, 2);
     for (const int64_t size : a.sizes) {
         const Tensor latent = Tensor::zeros({1, 4, size / 8, size / 8});
         models::KSamplerParams p;
-        p.seed = 42;
         p.steps = a.steps;
         p.cfg = 7.5;
-        p.sampler = "euler";
-        p.scheduler = "normal";
+        p.scheduler = &models::scheduler_named("normal");
         std::vector<double> at;
         RssWatch watch;
         const auto start = Clock::now();
+        models::SamplingJob job;
+        job.seed = 42;
+        job.sampler.info = &models::sampler_named("euler");
+        job.callback = [&](const models::StepInfo&) { at.push_back(seconds_since(start)); };
         const models::DenoiseFn fn = models::conditioned_denoiser({ck.model->unet, ck.model->sampling}, {&pos, &neg}, latent, {});
-        const Tensor samples = models::ksample_denoised(ck.model->sampling, fn, latent, p,
-                                                        [&](const models::StepInfo&) { at.push_back(seconds_since(start)); });
+        const Tensor samples = models::ksample_denoised(ck.model->sampling, fn, latent, p, job);
         std::vector<double> steps;
         for (size_t i = 0; i < at.size(); ++i) steps.push_back(at[i] - (i ? at[i - 1] : 0.0));
         const double first = steps.front();

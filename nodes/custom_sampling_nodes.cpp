@@ -4,8 +4,10 @@
 #include "sampling/conditioning_eval.h"
 #include "sampling/sigma_utils.h"
 #include "nodes/node_families.h"
+#include "nodes/sampling_inputs.h"
 #include "nodes/sampling_objects.h"
 #include "nodes/sampling_progress.h"
+#include "nodes/typed_conditioning.h"
 
 #include <weft/node.h>
 #include <weft/registry.h>
@@ -34,14 +36,16 @@ models::Sigmas sigmas_input(const NodeContext& ctx, std::string_view name) {
     return models::Sigmas(t.data<float>(), t.data<float>() + t.numel());
 }
 
-void check_conditioning(const NodeContext& ctx, std::string_view input, const Conditioning& c, const models::DiffusionModel& model) {
+models::CondList model_conditioning(const NodeContext& ctx, std::string_view input, const models::DiffusionModel& model) {
+    models::CondList c = conditioning_input(ctx, input);
     if (c.empty()) throw Error("invalid_input_type", "the conditioning is empty").at_node(ctx.node_id()).at_input(std::string(input));
-    for (const ConditioningItem& item : c)
-        if (item.embedding.dim() != 3 || item.embedding.size(2) != model.unet.context_dim())
-            throw Error("invalid_input_type", "conditioning " + item.embedding.describe() + " does not fit this model (context width " +
+    for (const models::Cond& item : c)
+        if (item.context.dim() != 3 || item.context.size(2) != model.unet.context_dim())
+            throw Error("invalid_input_type", "conditioning " + item.context.describe() + " does not fit this model (context width " +
                                                   std::to_string(model.unet.context_dim()) + ")")
                 .at_node(ctx.node_id())
                 .at_input(std::string(input));
+    return c;
 }
 
 void check_latent(const NodeContext& ctx, std::string_view input, const Latent& latent, const models::DiffusionModel& model) {
@@ -60,26 +64,22 @@ GuiderObject cfg_guider(NodeContext& ctx) {
     g.model = ctx.get_object<models::DiffusionModel>("model");
     g.spec.kind = models::GuiderKind::Cfg;
     g.spec.cfg = ctx.get_float("cfg");
-    g.positive = ctx.input("positive").as_conditioning();
-    g.negative = ctx.input("negative").as_conditioning();
-    check_conditioning(ctx, "positive", g.positive, *g.model);
-    check_conditioning(ctx, "negative", g.negative, *g.model);
+    g.positive = model_conditioning(ctx, "positive", *g.model);
+    g.negative = model_conditioning(ctx, "negative", *g.model);
     return g;
 }
 
 std::pair<Latent, Latent> sample_custom(NodeContext& ctx, const GuiderObject& g, const models::NoiseSource& noise,
                                         const models::SamplerSpec& sampler, const models::Sigmas& sigmas, const Latent& latent) {
     const models::DiffusionModel& model = *g.model;
-    if (!models::has_sampler(sampler.name))
-        throw Error("value_not_in_list", "sampler '" + sampler.name + "' is not implemented in weft yet").at_node(ctx.node_id()).at_input("sampler");
     const Tensor samples = latent.samples.to(DType::F32).contiguous();
     models::SamplingJob job;
-    job.noise = noise.generate(samples.shape(), latent.batch_index);
-    job.sigmas = sigmas;
     job.sampler = sampler;
     job.seed = noise.seed;
+    job.batch_index = latent.batch_index;
     job.noise_mask = latent.noise_mask;
     job.callback = sampling_progress(ctx);
+    const Tensor noise_tensor = noise.generate(samples.shape(), job.batch_index);
     models::SamplingOutput o;
     try {
         // Lists indexed by CondKind (Positive, Negative, Middle); the guider's kind says which exist.
@@ -87,7 +87,7 @@ std::pair<Latent, Latent> sample_custom(NodeContext& ctx, const GuiderObject& g,
         const models::DenoiseFn fn = models::conditioned_denoiser(
             {model.unet, model.sampling}, {&g.positive, has_negative ? &g.negative : nullptr, has_middle ? &g.middle : nullptr}, samples,
             latent.noise_mask, job.latent_scale);
-        o = models::run_sampling(model.sampling, models::Guidance{{}, g.spec, model.guidance, fn}, samples, job);
+        o = models::run_sampling(model.sampling, models::Guidance{{}, g.spec, model.guidance, fn}, samples, job, noise_tensor, sigmas);
     } catch (Error& e) {
         if (e.node_id().empty()) e.at_node(ctx.node_id());
         throw;
@@ -100,25 +100,7 @@ std::pair<Latent, Latent> sample_custom(NodeContext& ctx, const GuiderObject& g,
 
 namespace {
 
-constexpr uint64_t kSeedMax = 18446744073709551615ull;
-
-const std::vector<std::string>& sampler_list() {
-    static const std::vector<std::string> v = {
-        "euler", "euler_cfg_pp", "euler_ancestral", "euler_ancestral_cfg_pp", "heun", "heunpp2", "exp_heun_2_x0", "exp_heun_2_x0_sde", "dpm_2",
-        "dpm_2_ancestral", "lms", "dpm_fast", "dpm_adaptive", "dpmpp_2s_ancestral", "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde", "dpmpp_sde_gpu",
-        "dpmpp_2m", "dpmpp_2m_cfg_pp", "dpmpp_2m_sde", "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde",
-        "dpmpp_3m_sde_gpu", "ddpm", "lcm", "ipndm", "ipndm_v", "deis", "res_multistep", "res_multistep_cfg_pp", "res_multistep_ancestral",
-        "res_multistep_ancestral_cfg_pp", "gradient_estimation", "gradient_estimation_cfg_pp", "er_sde", "seeds_2", "seeds_3", "sa_solver",
-        "sa_solver_pece", "ddim", "uni_pc", "uni_pc_bh2"};
-    return v;
-}
-
-Input seed_input(const char* name) {
-    return Input::integer(name, 0).min(0).max(Value(uint64_t{kSeedMax})).with_control_after_generate();
-}
-Input cfg_input(const char* name) { return Input::floating(name, 8.0).min(0.0).max(100.0).step(0.1).round(0.01); }
 Input sigma_input(const char* name, double def) { return Input::floating(name, def).min(0.0).max(5000.0).step(0.01); }
-Input steps_input(int64_t def = 20) { return Input::integer("steps", def).min(1).max(10000); }
 Input denoise_input() { return Input::floating("denoise", 1.0).min(0.0).max(1.0).step(0.01); }
 
 NodeSchema schema(const char* name, const char* category) {
@@ -198,23 +180,18 @@ void register_custom_sampling_nodes(NodeRegistry& r) {
     }
     {
         NodeDefinition d{schema("KSamplerSelect", "sampling/custom_sampling/samplers")};
-        d.schema.required(Input::combo("sampler_name", sampler_list())).output("SAMPLER");
-        d.execute = [](NodeContext& ctx) {
-            const std::string& name = ctx.get_string("sampler_name");
-            if (!models::has_sampler(name))
-                throw Error("value_not_in_list", "sampler '" + name + "' is not implemented in weft yet").at_node(ctx.node_id()).at_input("sampler_name");
-            ctx.set_output(0, sampler_value(models::SamplerSpec{name, {}, {}}));
-        };
+        d.schema.required(sampler_combo("sampler_name")).output("SAMPLER");
+        d.execute = [](NodeContext& ctx) { ctx.set_output(0, sampler_value(models::SamplerSpec{&sampler_input(ctx, "sampler_name"), {}, {}})); };
         r.add(std::move(d));
     }
     {
         NodeSchema s = schema("BasicScheduler", kSchedulers);
         s.required(Input::type_of("model", "MODEL"))
-            .required(Input::combo("scheduler", models::scheduler_names()))
+            .required(scheduler_combo("scheduler"))
             .required(steps_input())
             .required(denoise_input());
         add_sigmas_node(r, std::move(s), [](NodeContext& ctx) {
-            return models::basic_scheduler(ctx.get_object<models::DiffusionModel>("model")->sampling, ctx.get_string("scheduler"),
+            return models::basic_scheduler(ctx.get_object<models::DiffusionModel>("model")->sampling, scheduler_input(ctx, "scheduler"),
                                            int_input(ctx, "steps"), ctx.get_float("denoise"));
         });
     }
@@ -334,8 +311,7 @@ void register_custom_sampling_nodes(NodeRegistry& r) {
             g.model = ctx.get_object<models::DiffusionModel>("model");
             g.spec.kind = models::GuiderKind::Basic;
             g.spec.cfg = 1.0;
-            g.positive = ctx.input("conditioning").as_conditioning();
-            check_conditioning(ctx, "conditioning", g.positive, *g.model);
+            g.positive = model_conditioning(ctx, "conditioning", *g.model);
             ctx.set_output(0, guider_value(std::move(g)));
         };
         r.add(std::move(d));
@@ -353,12 +329,9 @@ void register_custom_sampling_nodes(NodeRegistry& r) {
             g.spec.cfg = ctx.get_float("cfg_conds");
             g.spec.cfg2 = ctx.get_float("cfg_cond2_negative");
             g.spec.nested = ctx.get_string("style") == "nested";
-            g.positive = ctx.input("cond1").as_conditioning();
-            g.middle = ctx.input("cond2").as_conditioning();
-            g.negative = ctx.input("negative").as_conditioning();
-            check_conditioning(ctx, "cond1", g.positive, *g.model);
-            check_conditioning(ctx, "cond2", g.middle, *g.model);
-            check_conditioning(ctx, "negative", g.negative, *g.model);
+            g.positive = model_conditioning(ctx, "cond1", *g.model);
+            g.middle = model_conditioning(ctx, "cond2", *g.model);
+            g.negative = model_conditioning(ctx, "negative", *g.model);
             ctx.set_output(0, guider_value(std::move(g)));
         };
         r.add(std::move(d));

@@ -1,6 +1,7 @@
 // Model patches that change how a MODEL samples (ComfyUI's comfy_extras/nodes_model_advanced):
-// ModelSamplingDiscrete (another prediction type / zero terminal SNR) and RescaleCFG. Each
-// returns a copy of the MODEL sharing the network's weights.
+// ModelSamplingDiscrete (another prediction type / zero terminal SNR), ModelSamplingSD3 and
+// ModelSamplingAuraFlow (flow matching with a shift) and RescaleCFG. Each returns a copy of the
+// MODEL sharing the network's weights.
 #include "sampling/rescale_cfg.h"
 #include "nodes/node_families.h"
 #include "nodes/sd_objects.h"
@@ -10,7 +11,29 @@
 
 namespace weft::nodes {
 
+namespace {
+
+/// ModelSamplingSD3 (multiplier 1000) and ModelSamplingAuraFlow (multiplier 1): the flow table
+/// with the node's shift (ComfyUI's ModelSamplingDiscreteFlow with the CONST type).
+void add_flow_node(NodeRegistry& r, const char* name, double default_shift, double multiplier) {
+    NodeDefinition d{NodeSchema(name)};
+    d.schema.category("advanced/model").module("comfy_extras.nodes_model_advanced");
+    d.schema.required(Input::type_of("model", "MODEL"))
+        .required(Input::floating("shift", default_shift).min(0.0).max(100.0).step(0.01))
+        .output("MODEL");
+    d.execute = [multiplier](NodeContext& ctx) {
+        auto m = std::make_shared<models::DiffusionModel>(*ctx.get_object<models::DiffusionModel>("model"));
+        m->sampling = models::ModelSamplingDiscrete::flow(ctx.get_float("shift"), multiplier);
+        ctx.set_output(0, model_value(std::move(m)));
+    };
+    r.add(std::move(d));
+}
+
+}  // namespace
+
 void register_model_sampling_nodes(NodeRegistry& r) {
+    add_flow_node(r, "ModelSamplingSD3", 3.0, 1000.0);
+    add_flow_node(r, "ModelSamplingAuraFlow", 1.73, 1.0);
     {
         NodeDefinition d{NodeSchema("ModelSamplingDiscrete")};
         d.schema.category("advanced/model").module("comfy_extras.nodes_model_advanced");

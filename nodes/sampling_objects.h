@@ -3,6 +3,7 @@
 // weft::Value objects, and SIGMAS as a 1-D F32 tensor (ComfyUI passes a torch tensor too).
 #pragma once
 
+#include "sampling/conditioning.h"
 #include "sampling/ksampler.h"
 #include "families/sd1/checkpoint.h"
 
@@ -17,9 +18,9 @@ namespace weft::nodes {
 struct GuiderObject {
     std::shared_ptr<const models::DiffusionModel> model;
     models::GuiderSpec spec;
-    Conditioning positive;  // Basic: its only conditioning; DualCfg: cond1
-    Conditioning negative;  // Cfg, DualCfg
-    Conditioning middle;    // DualCfg: cond2
+    models::CondList positive;  // Basic: its only conditioning; DualCfg: cond1
+    models::CondList negative;  // Cfg, DualCfg
+    models::CondList middle;    // DualCfg: cond2
 };
 
 Value sampler_value(models::SamplerSpec s);
@@ -30,8 +31,9 @@ Value sigmas_value(const models::Sigmas& s);
 /// The SIGMAS input `name` as floats (any 1-D tensor; throws naming node and input otherwise).
 models::Sigmas sigmas_input(const NodeContext& ctx, std::string_view name);
 
-/// Checks a conditioning against the model (non-empty, context width); throws naming node/input.
-void check_conditioning(const NodeContext& ctx, std::string_view input, const Conditioning& c, const models::DiffusionModel& model);
+/// The CONDITIONING input `input` parsed into typed entries (nodes/typed_conditioning.h) and
+/// checked against the model (non-empty, context width); throws naming node and input.
+models::CondList model_conditioning(const NodeContext& ctx, std::string_view input, const models::DiffusionModel& model);
 /// Checks the latent fits the model (4-D, the UNet's channels); throws naming node/input.
 void check_latent(const NodeContext& ctx, std::string_view input, const Latent& latent, const models::DiffusionModel& model);
 

@@ -15,17 +15,6 @@ namespace weft::models {
 
 namespace {
 
-const Value* extra(const ConditioningItem& item, const char* key) {
-    if (!item.extras) return nullptr;
-    auto it = item.extras->find(key);
-    return it == item.extras->end() || it->second.is_null() ? nullptr : &it->second;
-}
-
-double number_or(const ConditioningItem& item, const char* key, double fallback) {
-    const Value* v = extra(item, key);
-    return v && v->is_number() ? v->as_float() : fallback;
-}
-
 /// Rows of `t` repeated or cut to `b` (ComfyUI's repeat_to_batch_size).
 Tensor rows_to(const Tensor& t, int64_t b) {
     if (t.size(0) == b) return t;
@@ -67,34 +56,30 @@ Tensor upscale_center(const Tensor& x, int64_t h, int64_t w) {
     return ops::upsample_bilinear(s.contiguous(), h, w);
 }
 
-std::optional<std::array<int64_t, 4>> read_area(const ConditioningItem& item, int64_t h, int64_t w) {
-    const Value* v = extra(item, "area");
-    if (!v) return std::nullopt;
-    if (!v->is_list()) throw Error("invalid_input_type", "conditioning area must be a list, got " + v->kind_name());
-    const List& l = v->as_list();
-    if (l.size() == 5 && l[0].is_string() && l[0].as_string() == "percentage") {
+std::optional<std::array<int64_t, 4>> area_cells(const Cond& c, int64_t h, int64_t w) {
+    if (!c.area) return std::nullopt;
+    const auto& v = c.area->hwyx;
+    if (c.area->percentage) {
         // resolve_areas_and_cond_masks: sizes at least 1 cell, Python round() (half to even).
         auto r = [](double v) { return static_cast<int64_t>(std::nearbyint(v)); };
-        return std::array<int64_t, 4>{std::max<int64_t>(1, r(l[1].as_float() * h)), std::max<int64_t>(1, r(l[2].as_float() * w)),
-                                      r(l[3].as_float() * h), r(l[4].as_float() * w)};
+        return std::array<int64_t, 4>{std::max<int64_t>(1, r(v[0] * h)), std::max<int64_t>(1, r(v[1] * w)), r(v[2] * h), r(v[3] * w)};
     }
-    if (l.size() != 4) throw Error("invalid_input_type", "conditioning area must hold [h, w, y, x]");
-    return std::array<int64_t, 4>{l[0].as_int(), l[1].as_int(), l[2].as_int(), l[3].as_int()};
+    return std::array<int64_t, 4>{static_cast<int64_t>(v[0]), static_cast<int64_t>(v[1]), static_cast<int64_t>(v[2]), static_cast<int64_t>(v[3])};
 }
 
 /// The inpainting UNet's extra channels (BaseModel.concat_cond with keys mask, masked_image).
-Tensor concat_channels(const ConditionedModel& model, const ConditioningItem& item, const SamplingInputs& in) {
+Tensor concat_channels(const ConditionedModel& model, const Cond& item, const SamplingInputs& in) {
     const int64_t extra_ch = model.unet.in_channels() - in.shape[1];
     if (extra_ch <= 0) return {};
     const int64_t b = in.shape[0], h = in.shape[2], w = in.shape[3];
     Tensor latent;
-    if (const Value* v = extra(item, "concat_latent_image"))
-        latent = tm::scaled(v->as_tensor(), 0.18215f);  // process_latent_in
+    if (item.concat_latent_image.defined())
+        latent = tm::scaled(item.concat_latent_image, 0.18215f);  // process_latent_in
     else
         latent = in.latent_image.defined() ? in.latent_image : Tensor::zeros(in.shape);
     Tensor mask;
-    if (const Value* v = extra(item, "concat_mask"))
-        mask = tm::f32(v->as_tensor());
+    if (item.concat_mask.defined())
+        mask = tm::f32(item.concat_mask);
     else if (in.denoise_mask.defined())
         mask = in.denoise_mask;
     if (latent.size(2) != h || latent.size(3) != w) latent = upscale_center(latent, h, w);
@@ -122,17 +107,16 @@ Tensor concat_channels(const ConditionedModel& model, const ConditioningItem& it
     return c;
 }
 
-CondEntry resolve(const ConditionedModel& model, const ConditioningItem& item, const SamplingInputs& in) {
+CondEntry resolve(const ConditionedModel& model, const Cond& item, const SamplingInputs& in) {
     const int64_t h = in.shape[2], w = in.shape[3];
     CondEntry e;
-    e.context = item.embedding;
-    e.area = read_area(item, h, w);
-    e.strength = number_or(item, "strength", 1.0);
-    if (const Value* m = extra(item, "mask")) {
-        Tensor mask = resize_mask(m->as_tensor(), h, w);
-        e.mask_strength = number_or(item, "mask_strength", 1.0);
-        const Value* bounds = extra(item, "set_area_to_bounds");
-        if (bounds && bounds->is_bool() && bounds->as_bool()) {
+    e.context = item.context;
+    e.area = area_cells(item, h, w);
+    e.strength = item.strength;
+    if (item.mask.defined()) {
+        Tensor mask = resize_mask(item.mask, h, w);
+        e.mask_strength = item.mask_strength;
+        if (item.set_area_to_bounds) {
             // The bounding box of max |mask| over the batch, at least 8 cells each way.
             int64_t y0 = h, y1 = -1, x0 = w, x1 = -1;
             const float* p = mask.data<float>();
@@ -147,10 +131,10 @@ CondEntry resolve(const ConditionedModel& model, const ConditioningItem& item, c
         }
         e.mask = mask;
     }
-    if (extra(item, "start_percent")) e.sigma_start = static_cast<float>(model.sampling.percent_to_sigma(number_or(item, "start_percent", 0.0)));
-    if (extra(item, "end_percent")) e.sigma_end = static_cast<float>(model.sampling.percent_to_sigma(number_or(item, "end_percent", 1.0)));
-    if (const Value* c = extra(item, "control")) e.control = c->as_object<ControlHook>();
-    if (const Value* f = extra(item, "control_apply_to_uncond"); f && f->is_bool()) e.control_apply_to_uncond = f->as_bool();
+    if (item.start_percent) e.sigma_start = static_cast<float>(model.sampling.percent_to_sigma(*item.start_percent));
+    if (item.end_percent) e.sigma_end = static_cast<float>(model.sampling.percent_to_sigma(*item.end_percent));
+    e.control = item.control;
+    e.control_apply_to_uncond = item.control_apply_to_uncond;
     e.concat = concat_channels(model, item, in);
     return e;
 }
@@ -193,13 +177,13 @@ Tensor resize_mask(const Tensor& mask, int64_t h, int64_t w) {
     return r.reshape({m.size(0), h, w});
 }
 
-std::vector<PreparedConditioning> prepare_conditioning(const ConditionedModel& model, const std::vector<const Conditioning*>& lists,
+std::vector<PreparedConditioning> prepare_conditioning(const ConditionedModel& model, const std::vector<const CondList*>& lists,
                                                        const SamplingInputs& inputs) {
     if (inputs.shape.size() != 4) throw Error("invalid_input_type", "conditioning needs a [B, C, h, w] latent; got " + shape_string(inputs.shape));
     std::vector<PreparedConditioning> out(lists.size());
     for (size_t k = 0; k < lists.size(); ++k)
         if (lists[k])
-            for (const ConditioningItem& item : *lists[k]) out[k].push_back(resolve(model, item, inputs));
+            for (const Cond& item : *lists[k]) out[k].push_back(resolve(model, item, inputs));
     // Every area entry gets a same-area partner in each other list; entries appended to a list are
     // themselves visited when that list's turn comes, as in ComfyUI's loop.
     for (size_t k = 0; k < out.size(); ++k)
@@ -330,7 +314,7 @@ DenoiseFn conditioned_denoiser(const ConditionedModel& model, std::vector<Prepar
     };
 }
 
-DenoiseFn conditioned_denoiser(const ConditionedModel& model, const std::vector<const Conditioning*>& lists, const Tensor& latent,
+DenoiseFn conditioned_denoiser(const ConditionedModel& model, const std::vector<const CondList*>& lists, const Tensor& latent,
                                const Tensor& noise_mask, float latent_scale) {
     SamplingInputs in;
     in.shape = latent.shape();

@@ -1,7 +1,7 @@
 // sampling/conditioning_eval.h — one model evaluation under a CONDITIONING list, as
 // ComfyUI's process_conds / calc_cond_batch do it (sd-models.md §4.2).
 //
-//   auto lists = prepare_conditioning(model, {&positive, &negative}, inputs);   // once per run
+//   auto lists = prepare_conditioning(model, {&positive, &negative}, inputs);   // CondLists, once per run
 //   Tensor x0 = predict_conditioned(model, x, sigma, lists[0]);                 // every step
 //
 // Each active entry runs the UNet on its area of x (with its own context, control residuals and,
@@ -9,24 +9,17 @@
 // by strength x mask (areas without a mask are feathered over up to 8 cells at inner borders) and
 // the result is sum(weight * x0) / (sum(weight) + 1e-37): cells no entry covers come out 0.
 //
-// Extras read from a ConditioningItem (the names ComfyUI uses):
-//   "area"            List [h, w, y, x] (INT, latent cells) or ["percentage", h, w, y, x] (FLOAT)
-//   "strength"        FLOAT (1)
-//   "mask"            Tensor [B?, H, W] (resized to the latent bilinearly), "mask_strength" FLOAT,
-//                     "set_area_to_bounds" BOOLEAN (area = the mask's bounding box, at least 8)
-//   "start_percent", "end_percent"   FLOAT: the entry is skipped outside that sigma range
-//   "control"         Object holding std::shared_ptr<const ControlHook> (models/control_hook.h);
-//                     with "control_apply_to_uncond" true the other lists' entries without a
-//                     control get it too (apply_empty_x_to_equal_area)
-//   "concat_latent_image" Tensor (raw VAE scale), "concat_mask" Tensor: inpainting UNet inputs
+// The entries are typed (sampling/conditioning.h): the nodes parse the extras of the
+// CONDITIONING values at their boundary, so nothing here reads a Dict.
 #pragma once
 
+#include "sampling/conditioning.h"
 #include "sampling/control_hook.h"
 #include "sampling/diffusion_network.h"
 #include "sampling/guidance.h"
 #include "sampling/model_sampling.h"
 
-#include <weft/value.h>
+#include <weft/tensor.h>
 
 #include <array>
 #include <memory>
@@ -67,7 +60,7 @@ using PreparedConditioning = std::vector<CondEntry>;
 /// concat channels, and for each area entry of one list an entry with the same area in every
 /// other list (ComfyUI's create_cond_with_same_area_if_none), and positive controls flagged
 /// control_apply_to_uncond copied to the others. A null list gives an empty result.
-std::vector<PreparedConditioning> prepare_conditioning(const ConditionedModel& model, const std::vector<const Conditioning*>& lists,
+std::vector<PreparedConditioning> prepare_conditioning(const ConditionedModel& model, const std::vector<const CondList*>& lists,
                                                        const SamplingInputs& inputs);
 
 /// ComfyUI's calc_cond_batch for one prepared list: the denoised (x0) prediction for x (model
@@ -81,7 +74,7 @@ DenoiseFn conditioned_denoiser(const ConditionedModel& model, std::vector<Prepar
 
 /// The whole preparation for a sampler node: lists indexed by CondKind (null where absent), the
 /// LATENT's samples (raw VAE scale) and its noise_mask (undefined when none).
-DenoiseFn conditioned_denoiser(const ConditionedModel& model, const std::vector<const Conditioning*>& lists, const Tensor& latent,
+DenoiseFn conditioned_denoiser(const ConditionedModel& model, const std::vector<const CondList*>& lists, const Tensor& latent,
                                const Tensor& noise_mask, float latent_scale = 0.18215f);
 
 /// The weight map of one entry over its area ([B, C, ah, aw]): strength x mask, feathered at inner

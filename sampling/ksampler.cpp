@@ -27,24 +27,22 @@ Denoiser make_cfg_denoiser(const ModelSamplingDiscrete& ms, ModelFn model, doubl
 }
 
 SamplingOutput run_sampling(const ModelSamplingDiscrete& ms, const Guidance& guidance, const Tensor& latent_raw,
-                            const SamplingJob& job) {
-    if (!has_sampler(job.sampler.name))
-        throw Error("value_not_in_list", "sampler '" + job.sampler.name + "' is not available");
-    const Sigmas& sigmas = job.sigmas;
+                            const SamplingJob& job, const Tensor& noise, const Sigmas& sigmas) {
+    const SamplerInfo& sampler = *job.sampler.info;
     if (sigmas.size() < 2) return {latent_raw, latent_raw};
     const Tensor latent = tm::f32(latent_raw);
-    if (job.noise.numel() != latent.numel())
-        throw Error("invalid_input", "noise " + job.noise.describe() + " does not match the latent " + latent.describe());
+    if (noise.numel() != latent.numel())
+        throw Error("invalid_input", "noise " + noise.describe() + " does not match the latent " + latent.describe());
 
     const Tensor lat_in = latent_to_model_space(latent, job.latent_scale);
-    const Tensor x = ms.noise_scaling(sigmas[0], tm::f32(job.noise), lat_in, ms.is_max_denoise(sigmas[0]));
+    const Tensor x = ms.noise_scaling(sigmas[0], tm::f32(noise), lat_in, ms.is_max_denoise(sigmas[0]));
 
     GuidanceTap tap;
-    tap.want_uncond = sampler_needs_uncond(job.sampler.name);
+    tap.want_uncond = sampler.needs_uncond;
     Denoiser denoiser = guidance.denoise ? make_guided_denoiser(guidance.denoise, guidance.spec, guidance.options, &tap)
                                          : make_guided_denoiser(ms, guidance.model, guidance.spec, guidance.options, &tap);
     if (job.noise_mask.defined())
-        denoiser = inpaint_denoiser(std::move(denoiser), ms, prepare_noise_mask(job.noise_mask, latent.shape()), lat_in, tm::f32(job.noise));
+        denoiser = inpaint_denoiser(std::move(denoiser), ms, prepare_noise_mask(job.noise_mask, latent.shape()), lat_in, tm::f32(noise));
 
     Tensor last_denoised;
     SamplerContext ctx;
@@ -57,7 +55,7 @@ SamplingOutput run_sampling(const ModelSamplingDiscrete& ms, const Guidance& gui
         if (s.denoised) last_denoised = *s.denoised;
         if (job.callback) job.callback(s);
     };
-    const Tensor out = sample(job.sampler.name, denoiser, x, sigmas, ctx);
+    const Tensor out = ms.inverse_noise_scaling(sigmas.back(), sample(sampler, denoiser, x, sigmas, ctx));
 
     // process_latent_out: a division, as ComfyUI does it (not a multiplication by the inverse).
     auto latent_out = [&](const Tensor& t) {
@@ -118,36 +116,29 @@ Denoiser inpaint_denoiser(Denoiser inner, const ModelSamplingDiscrete& ms, Tenso
 namespace {
 
 Tensor ksample_impl(const ModelSamplingDiscrete& ms, const ModelFn& model, const DenoiseFn& denoise, const Tensor& latent_raw,
-                    const KSamplerParams& p, const StepCallback& callback) {
-    if (!has_sampler(p.sampler)) throw Error("value_not_in_list", "sampler '" + p.sampler + "' is not available");
-    Sigmas sigmas = ksampler_sigmas(ms, p.scheduler, p.sampler, p.steps, p.denoise);
+                    const KSamplerParams& p, const SamplingJob& job) {
+    Sigmas sigmas = ksampler_sigmas(ms, *p.scheduler, *job.sampler.info, p.steps, p.denoise);
     sigmas = slice_sigmas(std::move(sigmas), p.start_step, p.last_step, p.force_full_denoise);
     if (sigmas.size() < 2) return latent_raw;
 
-    SamplingJob job;
-    job.noise = NoiseSource{p.add_noise, p.seed}.generate(latent_raw.shape(), p.batch_index);
-    job.sigmas = std::move(sigmas);
-    job.sampler.name = p.sampler;
-    job.seed = p.seed;  // KSampler passes its seed to the sampler even with add_noise disabled
-    job.latent_scale = p.latent_scale;
-    job.callback = callback;
+    // KSampler passes its seed to the sampler even with add_noise disabled.
+    const Tensor noise = NoiseSource{p.add_noise, job.seed}.generate(latent_raw.shape(), job.batch_index);
     GuiderSpec spec;
     spec.kind = GuiderKind::Cfg;
     spec.cfg = p.cfg;
-    job.noise_mask = p.noise_mask;
-    return run_sampling(ms, Guidance{model, spec, p.guidance, denoise}, latent_raw, job).samples;
+    return run_sampling(ms, Guidance{model, spec, p.guidance, denoise}, latent_raw, job, noise, sigmas).samples;
 }
 
 }  // namespace
 
 Tensor ksample(const ModelSamplingDiscrete& ms, const ModelFn& model, const Tensor& latent_raw, const KSamplerParams& p,
-               const StepCallback& callback) {
-    return ksample_impl(ms, model, {}, latent_raw, p, callback);
+               const SamplingJob& job) {
+    return ksample_impl(ms, model, {}, latent_raw, p, job);
 }
 
 Tensor ksample_denoised(const ModelSamplingDiscrete& ms, const DenoiseFn& model, const Tensor& latent_raw, const KSamplerParams& p,
-                        const StepCallback& callback) {
-    return ksample_impl(ms, {}, model, latent_raw, p, callback);
+                        const SamplingJob& job) {
+    return ksample_impl(ms, {}, model, latent_raw, p, job);
 }
 
 }  // namespace weft::models

@@ -3,15 +3,16 @@
 // scaling, the guided denoiser, the sampler, and the latent scaling in and out (sd-models.md
 // §4.1-4.3, §5.1; ComfyUI's CFGGuider.sample + KSAMPLER.sample).
 //
-//   KSamplerParams p;
-//   p.seed = 42; p.steps = 20; p.cfg = 8.0; p.sampler = "euler"; p.scheduler = "normal";
-//   Tensor out = ksample(ms, unet_eps, latent, p, callback);   // LATENT in, LATENT out
+//   SamplingJob job;                          // the seed, the sampler and the latent's extras
+//   job.seed = 42; job.sampler.info = &sampler_named("euler");
+//   KSamplerParams p;                         // KSampler's schedule and cfg
+//   p.steps = 20; p.cfg = 8.0; p.scheduler = &scheduler_named("normal");
+//   Tensor out = ksample(ms, unet_eps, latent, p, job);   // LATENT in, LATENT out
 //
-//   SamplingJob job;                      // the custom-sampling form
-//   job.noise = NoiseSource{true, 42}.generate(latent.shape(), {});
-//   job.sigmas = basic_scheduler(ms, "karras", 20, 1.0);
-//   job.sampler.name = "dpmpp_2m";
-//   SamplingOutput o = run_sampling(ms, {model_fn, guider_spec, {}}, latent, job);
+//   // the custom-sampling form: noise and sigmas made by the caller
+//   Tensor noise = NoiseSource{true, 42}.generate(latent.shape(), {});
+//   Sigmas sigmas = basic_scheduler(ms, scheduler_named("karras"), 20, 1.0);
+//   SamplingOutput o = run_sampling(ms, {model_fn, guider_spec, {}}, latent, job, noise, sigmas);
 //
 // Latents are in raw VAE scale on both sides (ComfyUI multiplies by 0.18215 inside, and only when
 // the input latent has a non-zero element).
@@ -20,6 +21,8 @@
 #include "sampling/guidance.h"
 #include "sampling/model_sampling.h"
 #include "sampling/sampler.h"
+#include "sampling/sampler_catalog.h"
+#include "sampling/scheduler_catalog.h"
 
 #include <weft/tensor.h>
 
@@ -30,6 +33,9 @@
 
 namespace weft::models {
 
+/// The largest seed the seed inputs accept (ComfyUI's 0xffffffffffffffff).
+inline constexpr uint64_t kSeedMax = 18446744073709551615ull;
+
 /// ComfyUI's NOISE objects: RandomNoise(seed) (prepare_noise) or DisableNoise (zeros).
 struct NoiseSource {
     bool random = true;
@@ -39,9 +45,9 @@ struct NoiseSource {
     Tensor generate(const Shape& shape, const std::vector<int64_t>& batch_index) const;
 };
 
-/// ComfyUI's SAMPLER object: a sampler name and its option overrides.
+/// ComfyUI's SAMPLER object: a catalog row (resolved from its name at the node) and its option overrides.
 struct SamplerSpec {
-    std::string name = "euler";
+    const SamplerInfo* info = &sampler_catalog().front();  // euler
     std::optional<double> eta;
     std::optional<double> s_noise;
 };
@@ -54,15 +60,15 @@ struct Guidance {
     DenoiseFn denoise;  // when set, used instead of `model`: the conditioned x0 prediction (conditioning_eval.h)
 };
 
-/// One sampling run over a prepared sigma list.
+/// One sampling run, as the sampler nodes hand it to the pipeline: the seed, the sampler and the
+/// LATENT's extras pass through this one struct (SamplerContext is the samplers' view of it).
 struct SamplingJob {
-    Tensor noise;                   // same shape as the latent
-    Sigmas sigmas;                  // used as given (no discard rule)
     SamplerSpec sampler;
-    uint64_t seed = 0;              // the samplers' seed (step noise, Brownian tree)
-    float latent_scale = 0.18215f;  // SD1 latent format
-    StepCallback callback;          // optional; may throw to cancel
-    Tensor noise_mask;              // the LATENT's noise_mask (inpainting); undefined: none
+    uint64_t seed = 0;                 // the noise's seed and the samplers' (step noise, Brownian tree)
+    StepCallback callback;             // optional; may throw to cancel
+    Tensor noise_mask;                 // the LATENT's noise_mask (inpainting); undefined: none
+    std::vector<int64_t> batch_index;  // the LATENT's batch_index (LatentFromBatch, ...); empty: none
+    float latent_scale = 0.18215f;     // SD1 latent format
 };
 
 struct SamplingOutput {
@@ -71,27 +77,25 @@ struct SamplingOutput {
                       // denoised_output); equals `samples` when no step ran
 };
 
-/// Samples `latent` (raw scale, [B, C, H, W]). With fewer than two sigmas nothing runs and the
-/// latent comes back unchanged.
+/// Samples `latent` (raw scale, [B, C, H, W]) from `noise` (same shape) over `sigmas` (used as
+/// given, no discard rule). With fewer than two sigmas nothing runs and the latent comes back
+/// unchanged.
 SamplingOutput run_sampling(const ModelSamplingDiscrete& ms, const Guidance& guidance, const Tensor& latent,
-                            const SamplingJob& job);
+                            const SamplingJob& job, const Tensor& noise, const Sigmas& sigmas);
 
+/// KSampler's and KSamplerAdvanced's own inputs: the schedule and the guidance (the seed and the
+/// sampler are in SamplingJob).
 struct KSamplerParams {
-    uint64_t seed = 0;
     int steps = 20;
     double cfg = 8.0;
-    std::string sampler = "euler";
-    std::string scheduler = "normal";
+    const SchedulerInfo* scheduler = &scheduler_named("normal");
     double denoise = 1.0;
     // KSamplerAdvanced
     bool add_noise = true;
     int start_step = 0;
     int last_step = 10000;
     bool force_full_denoise = false;  // KSampler: false; KSamplerAdvanced: leftover noise "disable"
-    std::vector<int64_t> batch_index;  // from LatentFromBatch / RepeatLatentBatch; empty: none
-    Tensor noise_mask;                 // the LATENT's noise_mask (inpainting); undefined: none
-    float latent_scale = 0.18215f;     // SD1 latent format
-    GuidanceOptions guidance;          // the model's patches (RescaleCFG, ...)
+    GuidanceOptions guidance;         // the model's patches (RescaleCFG, ...)
 };
 
 /// The CFG'd denoiser D(x, sigma) over `model` (one call at cfg == 1, else two).
@@ -112,9 +116,9 @@ Tensor latent_to_model_space(const Tensor& latent, float scale);
 /// Runs the whole KSampler on `latent` (raw VAE scale, [B, C, H, W]); returns the new latent.
 /// Returns the input unchanged when the schedule leaves nothing to do (denoise 0, start past end).
 Tensor ksample(const ModelSamplingDiscrete& ms, const ModelFn& model, const Tensor& latent, const KSamplerParams& p,
-               const StepCallback& callback = {});
+               const SamplingJob& job);
 /// The same over the conditioned x0 prediction (conditioning_eval.h), as the KSampler nodes run it.
 Tensor ksample_denoised(const ModelSamplingDiscrete& ms, const DenoiseFn& model, const Tensor& latent, const KSamplerParams& p,
-                        const StepCallback& callback = {});
+                        const SamplingJob& job);
 
 }  // namespace weft::models

@@ -1,4 +1,4 @@
-// sampling/model_sampling.cpp — ModelSamplingDiscrete: the sigma table and eps/v wrappers.
+// sampling/model_sampling.cpp — ModelSamplingDiscrete: the sigma tables (discrete, flow) and the prediction wrappers.
 #include "sampling/model_sampling.h"
 
 #include "sampling/tensor_math.h"
@@ -87,7 +87,31 @@ ModelSamplingDiscrete ModelSamplingDiscrete::sd1_named(const std::string& sampli
     return ms;
 }
 
+ModelSamplingDiscrete ModelSamplingDiscrete::flow(double shift, double multiplier, int timesteps) {
+    if (timesteps < 2) throw Error("invalid_input", "ModelSamplingDiscreteFlow: needs at least 2 timesteps");
+    ModelSamplingDiscrete ms(Prediction::Const, 0.00085, 0.012, 2, false);  // a 2-entry table, replaced below
+    ms.flow_ = true;
+    ms.shift_ = shift;
+    ms.multiplier_ = multiplier;
+    ms.sigmas_.resize(static_cast<size_t>(timesteps));
+    ms.log_sigmas_.resize(static_cast<size_t>(timesteps));
+    for (int i = 0; i < timesteps; ++i) {
+        // (arange(1, timesteps + 1) / timesteps) * multiplier, float32 as torch divides and multiplies.
+        const float t = static_cast<float>(i + 1) / static_cast<float>(timesteps) * static_cast<float>(multiplier);
+        const float s = ms.sigma(t);
+        ms.sigmas_[static_cast<size_t>(i)] = s;
+        ms.log_sigmas_[static_cast<size_t>(i)] = std::log(s);
+    }
+    return ms;
+}
+
+float ModelSamplingDiscrete::time_snr_shift(double shift, float t) {
+    if (shift == 1.0) return t;
+    return static_cast<float>(shift) * t / (1.0f + static_cast<float>(shift - 1.0) * t);
+}
+
 float ModelSamplingDiscrete::timestep(float sigma) const {
+    if (flow_) return sigma * static_cast<float>(multiplier_);
     const float ls = std::log(sigma);
     size_t best = 0;
     float best_d = std::fabs(ls - log_sigmas_[0]);
@@ -102,6 +126,7 @@ float ModelSamplingDiscrete::timestep(float sigma) const {
 }
 
 float ModelSamplingDiscrete::sigma(float t) const {
+    if (flow_) return time_snr_shift(shift_, t / static_cast<float>(multiplier_));
     const float hi_t = static_cast<float>(sigmas_.size() - 1);
     if (skip_ != 1) t = (t - static_cast<float>(skip_ - 1)) / static_cast<float>(skip_);
     t = std::min(std::max(t, 0.0f), hi_t);
@@ -112,20 +137,24 @@ float ModelSamplingDiscrete::sigma(float t) const {
 }
 
 double ModelSamplingDiscrete::percent_to_sigma(double percent) const {
-    if (percent <= 0.0) return 999999999.9;
+    if (percent <= 0.0) return flow_ ? 1.0 : 999999999.9;
     if (percent >= 1.0) return 0.0;
+    if (flow_) {  // Python floats: time_snr_shift in float64
+        const double t = 1.0 - percent;
+        return shift_ == 1.0 ? t : shift_ * t / (1.0 + (shift_ - 1.0) * t);
+    }
     return sigma(static_cast<float>((1.0 - percent) * 999.0));
 }
 
 Tensor ModelSamplingDiscrete::calculate_input(float sigma, const Tensor& x) const {
-    if (prediction_ == Prediction::ImgToImg) return x;
+    if (prediction_ == Prediction::ImgToImg || prediction_ == Prediction::Const) return x;
     const float c_in = static_cast<float>(1.0 / std::sqrt(double(sigma) * sigma + sigma_data * sigma_data));
     return tm::scaled(x, c_in);
 }
 
 Tensor ModelSamplingDiscrete::calculate_denoised(float sigma, const Tensor& model_output, const Tensor& x) const {
     const double s = sigma, sd = sigma_data;
-    if (prediction_ == Prediction::Eps) return tm::axpby(1.0f, x, static_cast<float>(-s), model_output);
+    if (prediction_ == Prediction::Eps || prediction_ == Prediction::Const) return tm::axpby(1.0f, x, static_cast<float>(-s), model_output);
     if (prediction_ == Prediction::X0 || prediction_ == Prediction::ImgToImg) return tm::f32(model_output);
     if (prediction_ == Prediction::Lcm) {
         // x0 = x - eps * sigma, then c_out * x0 + c_skip * x with sigma_data 0.5 at 10 * timestep.
@@ -149,8 +178,18 @@ bool ModelSamplingDiscrete::is_max_denoise(float sigma0) const {
 
 Tensor ModelSamplingDiscrete::noise_scaling(float sigma, const Tensor& noise, const Tensor& latent,
                                             bool max_denoise) const {
+    if (prediction_ == Prediction::Const) return tm::axpby(sigma, noise, 1.0f - sigma, latent);
     const float scale = max_denoise ? std::sqrt(1.0f + sigma * sigma) : sigma;
     return tm::axpby(scale, noise, 1.0f, latent);
+}
+
+Tensor ModelSamplingDiscrete::inverse_noise_scaling(float sigma, const Tensor& latent) const {
+    if (prediction_ != Prediction::Const) return latent;
+    const Tensor src = tm::f32(latent);
+    Tensor out = Tensor::zeros(src.shape(), DType::F32);
+    const float d = 1.0f - sigma;  // a division, as torch does it
+    for (int64_t i = 0; i < src.numel(); ++i) out.data<float>()[i] = src.data<float>()[i] / d;
+    return out;
 }
 
 }  // namespace weft::models

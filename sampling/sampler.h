@@ -12,7 +12,7 @@
 //   SamplerContext ctx;
 //   ctx.seed = 42;
 //   ctx.callback = [&](const StepInfo& s) { progress(s.i + 1, s.total); };   // may throw to cancel
-//   Tensor x0 = sample("euler", denoiser, x, sigmas, ctx);
+//   Tensor x0 = sample(sampler_named("euler"), denoiser, x, sigmas, ctx);   // sampler_catalog.h
 //
 // Thread safety: samplers are pure functions of their arguments; the denoiser is called from the
 // calling thread only.
@@ -25,8 +25,6 @@
 
 #include <functional>
 #include <optional>
-#include <string>
-#include <string_view>
 #include <vector>
 
 namespace weft::models {
@@ -61,19 +59,6 @@ struct SamplerContext {
 };
 
 using SamplerFn = Tensor (*)(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);
-
-/// Names `sample` accepts (KSampler's list minus the ones not implemented).
-const std::vector<std::string>& sampler_names();
-/// Whether `name` is implemented.
-bool has_sampler(std::string_view name);
-/// Whether sampler `name` reads the unconditional prediction (the *_cfg_pp family) from
-/// SamplerContext::guidance; the guided denoiser then runs the uncond pass even at cfg == 1.
-/// Without a guidance tap they treat the prediction as its own uncond (their plain twins).
-bool sampler_needs_uncond(std::string_view name);
-/// Runs sampler `name`; throws weft::Error (value_not_in_list) for an unknown name. x is the
-/// starting point already scaled to sigmas[0] (see ModelSamplingDiscrete::noise_scaling).
-Tensor sample(std::string_view name, const Denoiser& denoiser, Tensor x, const Sigmas& sigmas,
-              const SamplerContext& ctx = {});
 
 // The samplers themselves (ComfyUI names without the `sample_` prefix).
 Tensor sample_euler(const Denoiser&, Tensor x, const Sigmas&, const SamplerContext&);

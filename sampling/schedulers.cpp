@@ -1,20 +1,12 @@
 // sampling/schedulers.cpp — KSampler's schedulers and the k-diffusion sigma generators.
 #include "sampling/schedulers.h"
 
-#include <weft/error.h>
-
 #include <boost/math/special_functions/beta.hpp>
 
 #include <cmath>
 #include <numbers>
 
 namespace weft::models {
-
-const std::vector<std::string>& scheduler_names() {
-    static const std::vector<std::string> names{"simple", "sgm_uniform", "karras", "exponential", "ddim_uniform",
-                                                "beta",   "normal",      "linear_quadratic", "kl_optimal"};
-    return names;
-}
 
 std::vector<float> linspace_f32(float start, float end, int n) {
     std::vector<float> v(static_cast<size_t>(std::max(n, 0)));
@@ -156,20 +148,6 @@ Sigmas vp_sigmas(int steps, double beta_d, double beta_min, double eps_s) {
         out.push_back(std::sqrt(std::expm1(float(beta_d) * t * t / 2.0f + float(beta_min) * t)));
     out.push_back(0.0f);
     return out;
-}
-
-Sigmas calculate_sigmas(const ModelSamplingDiscrete& ms, std::string_view name, int steps) {
-    if (steps < 1) return {};
-    if (name == "simple") return simple_scheduler(ms, steps);
-    if (name == "sgm_uniform") return normal_scheduler(ms, steps, true);
-    if (name == "karras") return karras_sigmas(steps, ms.sigma_min(), ms.sigma_max());
-    if (name == "exponential") return exponential_sigmas(steps, ms.sigma_min(), ms.sigma_max());
-    if (name == "ddim_uniform") return ddim_uniform_scheduler(ms, steps);
-    if (name == "beta") return beta_scheduler(ms, steps);
-    if (name == "normal") return normal_scheduler(ms, steps, false);
-    if (name == "linear_quadratic") return linear_quadratic_scheduler(ms, steps);
-    if (name == "kl_optimal") return kl_optimal_scheduler(steps, ms.sigma_min(), ms.sigma_max());
-    throw Error("value_not_in_list", "unknown scheduler '" + std::string(name) + "'");
 }
 
 }  // namespace weft::models

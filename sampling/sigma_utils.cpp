@@ -26,13 +26,9 @@ Sigmas tail(const Sigmas& v, long k) { return py_slice(v, -k, static_cast<long>(
 
 }  // namespace
 
-bool discards_penultimate_sigma(std::string_view s) {
-    return s == "dpm_2" || s == "dpm_2_ancestral" || s == "uni_pc" || s == "uni_pc_bh2";
-}
-
-Sigmas ksampler_sigmas(const ModelSamplingDiscrete& ms, std::string_view scheduler, std::string_view sampler,
+Sigmas ksampler_sigmas(const ModelSamplingDiscrete& ms, const SchedulerInfo& scheduler, const SamplerInfo& sampler,
                        int steps, double denoise) {
-    const bool discard = discards_penultimate_sigma(sampler);
+    const bool discard = sampler.discards_penultimate_sigma;
     auto full = [&](int n) {
         Sigmas s = calculate_sigmas(ms, scheduler, discard ? n + 1 : n);
         if (discard && s.size() >= 2) s.erase(s.end() - 2);
@@ -56,7 +52,7 @@ Sigmas slice_sigmas(Sigmas sigmas, int start_step, int last_step, bool force_ful
     return sigmas;
 }
 
-Sigmas basic_scheduler(const ModelSamplingDiscrete& ms, std::string_view scheduler, int steps, double denoise) {
+Sigmas basic_scheduler(const ModelSamplingDiscrete& ms, const SchedulerInfo& scheduler, int steps, double denoise) {
     int total = steps;
     if (denoise < 1.0) {
         if (denoise <= 0.0) return {};

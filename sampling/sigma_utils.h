@@ -1,26 +1,24 @@
 // sampling/sigma_utils.h — sigma-list operations behind KSampler(Advanced) and the
 // custom-sampling nodes (BasicScheduler, SplitSigmas, FlipSigmas, AlignYourSteps, SDTurbo, ...).
 //
-//   Sigmas s = ksampler_sigmas(ms, "karras", "euler", 20, 0.6);   // KSampler with denoise 0.6
+//   Sigmas s = ksampler_sigmas(ms, scheduler_named("karras"), sampler_named("euler"), 20, 0.6);   // denoise 0.6
 //   auto [high, low] = split_sigmas(s, 10);
 //
 // Every function is pure: sigma lists in, sigma lists out (sd-models.md §4.3).
 #pragma once
 
-#include "sampling/schedulers.h"
+#include "sampling/sampler_catalog.h"
+#include "sampling/scheduler_catalog.h"
 
 #include <string_view>
 #include <utility>
 
 namespace weft::models {
 
-/// Samplers that ask for one more step and drop the second-to-last sigma (dpm_2,
-/// dpm_2_ancestral, uni_pc, uni_pc_bh2).
-bool discards_penultimate_sigma(std::string_view sampler);
-
 /// KSampler.set_steps: the full schedule for denoise >= 0.9999, none for denoise <= 0, else the
-/// last steps+1 values of the schedule for int(steps / denoise) steps; the discard rule applied.
-Sigmas ksampler_sigmas(const ModelSamplingDiscrete& ms, std::string_view scheduler, std::string_view sampler,
+/// last steps+1 values of the schedule for int(steps / denoise) steps; the sampler's
+/// discards_penultimate_sigma rule applied.
+Sigmas ksampler_sigmas(const ModelSamplingDiscrete& ms, const SchedulerInfo& scheduler, const SamplerInfo& sampler,
                        int steps, double denoise = 1.0);
 
 /// KSamplerAdvanced's slicing: keeps sigmas[start_step : last_step + 1]; with
@@ -29,7 +27,7 @@ Sigmas ksampler_sigmas(const ModelSamplingDiscrete& ms, std::string_view schedul
 Sigmas slice_sigmas(Sigmas sigmas, int start_step, int last_step, bool force_full_denoise);
 
 /// BasicScheduler: like ksampler_sigmas without the discard rule.
-Sigmas basic_scheduler(const ModelSamplingDiscrete& ms, std::string_view scheduler, int steps, double denoise);
+Sigmas basic_scheduler(const ModelSamplingDiscrete& ms, const SchedulerInfo& scheduler, int steps, double denoise);
 
 /// SDTurboScheduler: timesteps 999, 899, ... from 10 - int(10 * denoise), `steps` of them, plus 0.
 Sigmas sd_turbo_sigmas(const ModelSamplingDiscrete& ms, int steps, double denoise);

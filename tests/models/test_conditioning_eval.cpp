@@ -3,6 +3,7 @@
 // timestep ranges, control residuals and inpainting concat channels, each against a reference
 // written here from ComfyUI's formulas with direct UNet calls.
 #include "sampling/conditioning_eval.h"
+#include "nodes/typed_conditioning.h"
 #include "families/sd1/unet.h"
 #include "sampling/ksampler.h"
 #include "sampling/tensor_math.h"
@@ -77,7 +78,8 @@ struct Fixture {
     float sigma = 2.5f;
     SamplingInputs inputs() const { return SamplingInputs{x.shape(), {}, {}}; }
     PreparedConditioning prepare(const nets::UNet& unet, const Conditioning& c) const {
-        return prepare_conditioning({unet, ms}, {&c}, inputs())[0];
+        const CondList typed = nodes::typed_conditioning(c);
+        return prepare_conditioning({unet, ms}, {&typed}, inputs())[0];
     }
 };
 
@@ -200,8 +202,9 @@ TEST(ConditioningEval, AreaEntriesGetASameAreaPartnerInTheOtherList) {
     SKIP_WITHOUT_TINY();
     Fixture f;
     const auto& unet = tiny_unet();
-    const Conditioning pos{item(f.ctx_a), item(f.ctx_b, {{"area", List{int64_t{8}, int64_t{8}, int64_t{8}, int64_t{8}}}, {"strength", 0.7}})};
-    const Conditioning neg{item(f.ctx_a)};
+    const CondList pos = nodes::typed_conditioning(
+        {item(f.ctx_a), item(f.ctx_b, {{"area", List{int64_t{8}, int64_t{8}, int64_t{8}, int64_t{8}}}, {"strength", 0.7}})});
+    const CondList neg = nodes::typed_conditioning({item(f.ctx_a)});
     const auto lists = prepare_conditioning({unet, f.ms}, {&pos, &neg}, f.inputs());
     ASSERT_EQ(lists[1].size(), 2u);
     // The partner keeps the positive entry's area and strength but the negative's context.
@@ -277,12 +280,12 @@ TEST(ConditioningEval, ControlAppliedToUncondReachesTheNegativeList) {
     const auto& unet = tiny_unet();
     auto hook = std::make_shared<const FakeHook>(Tensor::zeros({1, 64, 8, 8}));
     const Value h = Value::object<ControlHook>(hook, ControlHook::kTypeName);
-    const Conditioning neg{item(f.ctx_b)};
-    const Conditioning flagged{item(f.ctx_a, {{"control", h}, {"control_apply_to_uncond", true}})};
+    const CondList neg = nodes::typed_conditioning({item(f.ctx_b)});
+    const CondList flagged = nodes::typed_conditioning({item(f.ctx_a, {{"control", h}, {"control_apply_to_uncond", true}})});
     auto lists = prepare_conditioning({unet, f.ms}, {&flagged, &neg}, f.inputs());
     EXPECT_EQ(lists[1][0].control.get(), hook.get());
     // Without the flag (ControlNetApplyAdvanced sets controls on both lists itself) nothing is copied.
-    const Conditioning plain{item(f.ctx_a, {{"control", h}})};
+    const CondList plain = nodes::typed_conditioning({item(f.ctx_a, {{"control", h}})});
     lists = prepare_conditioning({unet, f.ms}, {&plain, &neg}, f.inputs());
     EXPECT_EQ(lists[1][0].control, nullptr);
 }

@@ -58,26 +58,24 @@ TEST(CustomSampling, RunSamplingEqualsKSampleBitForBit) {
     for (const char* sampler : {"euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "dpm_2"}) {
         SCOPED_TRACE(sampler);
         KSamplerParams p;
-        p.seed = 1234;
         p.steps = 5;
         p.cfg = 4.5;
-        p.sampler = sampler;
-        p.scheduler = "karras";
+        p.scheduler = &scheduler_named("karras");
+        SamplingJob job;
+        job.seed = 1234;
+        job.sampler.info = &sampler_named(sampler);
         const Tensor latent = Tensor::zeros({1, 4, 6, 5});
-        const Tensor want = ksample(ms, toy_model(), latent, p);
+        const Tensor want = ksample(ms, toy_model(), latent, p, job);
 
         // SamplerCustom: KSamplerSelect + BasicScheduler + CFGGuider + RandomNoise(seed).
-        SamplingJob job;
-        job.noise = NoiseSource{true, p.seed}.generate(latent.shape(), {});
-        job.sigmas = ksampler_sigmas(ms, p.scheduler, p.sampler, p.steps, 1.0);
-        job.sampler.name = sampler;
-        job.seed = p.seed;
+        const Tensor noise = NoiseSource{true, job.seed}.generate(latent.shape(), {});
+        const Sigmas sigmas = ksampler_sigmas(ms, *p.scheduler, *job.sampler.info, p.steps, 1.0);
         GuiderSpec g;
         g.kind = GuiderKind::Cfg;
         g.cfg = p.cfg;
         int steps = 0;
         job.callback = [&](const StepInfo& s) { EXPECT_EQ(s.i, steps++); };
-        const SamplingOutput got = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, job);
+        const SamplingOutput got = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, job, noise, sigmas);
         EXPECT_EQ(steps, p.steps);
         ASSERT_EQ(got.samples.numel(), want.numel());
         EXPECT_EQ(max_abs_diff(got.samples, want), 0.0);
@@ -89,22 +87,21 @@ TEST(CustomSampling, DenoisedOutputIsTheLastStepsPrediction) {
     const auto ms = ModelSamplingDiscrete::sd1();
     SamplingJob job;
     const Tensor latent = random_tensor({1, 4, 4, 4}, 3);
-    job.noise = NoiseSource{true, 5}.generate(latent.shape(), {});
-    job.sigmas = basic_scheduler(ms, "normal", 4, 0.6);
-    job.sampler.name = "euler";
+    const Tensor noise = NoiseSource{true, 5}.generate(latent.shape(), {});
+    const Sigmas sigmas = basic_scheduler(ms, scheduler_named("normal"), 4, 0.6);
+    job.sampler.info = &sampler_named("euler");
     Tensor last;
     job.callback = [&](const StepInfo& s) { last = *s.denoised; };
     GuiderSpec g;
     g.cfg = 3.0;
-    const SamplingOutput o = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, job);
+    const SamplingOutput o = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, job, noise, sigmas);
     ASSERT_TRUE(last.defined());
     for (int64_t i = 0; i < last.numel(); ++i) EXPECT_FLOAT_EQ(o.denoised.data<float>()[i], last.data<float>()[i] / 0.18215f);
     // Euler's last step to sigma 0 lands on the prediction: output and denoised_output agree.
     EXPECT_LT(max_abs_diff(o.denoised, o.samples), 1e-5 * max_abs(o.samples));
 
     // Fewer than two sigmas: nothing runs, both outputs are the input.
-    job.sigmas = {0.0f};
-    const SamplingOutput none = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, job);
+    const SamplingOutput none = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, job, noise, {0.0f});
     EXPECT_EQ(max_abs_diff(none.samples, latent), 0.0);
     EXPECT_EQ(max_abs_diff(none.denoised, latent), 0.0);
 }
@@ -117,21 +114,18 @@ TEST(CustomSampling, SplitSigmasTwoRunsEqualOne) {
     for (const char* sampler : {"euler", "heun"}) {
         SCOPED_TRACE(sampler);
         SamplingJob whole;
-        whole.noise = NoiseSource{true, 77}.generate(latent.shape(), {});
-        whole.sigmas = basic_scheduler(ms, "normal", 8, 1.0);
-        whole.sampler.name = sampler;
+        const Tensor noise = NoiseSource{true, 77}.generate(latent.shape(), {});
+        const Sigmas sigmas = basic_scheduler(ms, scheduler_named("normal"), 8, 1.0);
+        whole.sampler.info = &sampler_named(sampler);
         whole.seed = 77;
-        const Tensor one = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, whole).samples;
+        const Tensor one = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, whole, noise, sigmas).samples;
 
-        auto [high, low] = split_sigmas(whole.sigmas, 3);
-        SamplingJob first = whole;
-        first.sigmas = high;
-        const Tensor mid = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, first).samples;
+        auto [high, low] = split_sigmas(sigmas, 3);
+        const Tensor mid = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, latent, whole, noise, high).samples;
         SamplingJob second = whole;  // DisableNoise
-        second.noise = NoiseSource{false, 0}.generate(latent.shape(), {});
         second.seed = 0;
-        second.sigmas = low;
-        const Tensor two = run_sampling(ms, Guidance{toy_model(), g, {}, {}}, mid, second).samples;
+        const Tensor two =
+            run_sampling(ms, Guidance{toy_model(), g, {}, {}}, mid, second, NoiseSource{false, 0}.generate(latent.shape(), {}), low).samples;
         // Only the latent's scale round trip (x / 0.18215 * 0.18215) separates them (one-step
         // samplers; multistep ones restart their history at the split, in ComfyUI too).
         EXPECT_LT(max_abs_diff(one, two), 1e-5 * max_abs(one));

@@ -7,7 +7,7 @@
 //   - sa_solver calls the model once per step, so ComfyUI's matrix golden replays it.
 #include "sampling/guidance.h"
 #include "sampling/ksampler.h"
-#include "sampling/sampler.h"
+#include "sampling/sampler_catalog.h"
 #include "sampling/schedulers.h"
 #include "sampling/sigma_utils.h"
 #include "blocks/torch_rng.h"
@@ -87,16 +87,16 @@ TEST(CfgPpSamplers, EqualTheirPlainTwinsWhenCondEqualsUncond) {
         {"res_multistep_ancestral_cfg_pp", "res_multistep_ancestral"}, {"gradient_estimation_cfg_pp", "gradient_estimation"}};
     for (const auto& [pp, plain] : twins) {
         SCOPED_TRACE(pp);
-        EXPECT_TRUE(sampler_needs_uncond(pp));
-        EXPECT_FALSE(sampler_needs_uncond(plain));
+        EXPECT_TRUE(sampler_named(pp).needs_uncond);
+        EXPECT_FALSE(sampler_named(plain).needs_uncond);
         Guided g(0.3, 0.3, 4.0);
         SamplerContext ctx;
         ctx.seed = 9;
         ctx.guidance = &g.tap;
-        const Tensor a = sample(pp, g.D, x, sigmas, ctx);
+        const Tensor a = sample(sampler_named(pp), g.D, x, sigmas, ctx);
         SamplerContext plain_ctx;
         plain_ctx.seed = 9;
-        const Tensor b = sample(plain, [](const Tensor& v, float s) { return gaussian_x0(v, s, 0.3); }, x, sigmas, plain_ctx);
+        const Tensor b = sample(sampler_named(plain), [](const Tensor& v, float s) { return gaussian_x0(v, s, 0.3); }, x, sigmas, plain_ctx);
         EXPECT_LT(max_abs_diff(a, b), 1e-4 * (1 + max_abs(b)));
         EXPECT_GT(g.calls, 0);
     }
@@ -115,7 +115,7 @@ TEST(CfgPpSamplers, StepsFollowTheCfgPpUpdate) {
         Guided g(mc, mu, cfg);
         SamplerContext ctx;
         ctx.guidance = &g.tap;
-        const Tensor got = sample("euler_cfg_pp", g.D, x, sigmas, ctx);
+        const Tensor got = sample(sampler_named("euler_cfg_pp"), g.D, x, sigmas, ctx);
         Tensor v = x;
         for (size_t i = 0; i + 1 < sigmas.size(); ++i) {
             const float s = sigmas[i], sn = sigmas[i + 1];
@@ -130,7 +130,7 @@ TEST(CfgPpSamplers, StepsFollowTheCfgPpUpdate) {
         SamplerContext ctx;
         ctx.guidance = &g.tap;
         const Sigmas two = {sigmas[0], sigmas[1], sigmas[2]};
-        const Tensor got = sample("dpmpp_2m_cfg_pp", g.D, x, two, ctx);
+        const Tensor got = sample(sampler_named("dpmpp_2m_cfg_pp"), g.D, x, two, ctx);
         const Tensor d0 = guided(x, two[0]), u0 = gaussian_x0(x, two[0], mu);
         const float e0 = two[1] / two[0];
         const Tensor x1 = tmx::lincomb({{1.0f, d0}, {e0, x}, {-e0, u0}});
@@ -149,7 +149,7 @@ TEST(CfgPpSamplers, StepsFollowTheCfgPpUpdate) {
         ctx.guidance = &g.tap;
         ctx.eta = 0.0;
         const Sigmas one = {sigmas[0], sigmas[1]};
-        const Tensor got = sample("dpmpp_2s_ancestral_cfg_pp", g.D, x, one, ctx);
+        const Tensor got = sample(sampler_named("dpmpp_2s_ancestral_cfg_pp"), g.D, x, one, ctx);
         const float s = one[0], sn = one[1], sm = std::sqrt(s * sn);
         const double h = std::log(double(s) / sn);
         const Tensor d0 = guided(x, s), u0 = gaussian_x0(x, s, mu);
@@ -171,21 +171,22 @@ TEST(CfgPpSamplers, RunThroughThePipelineAtCfgOne) {
     KSamplerParams p;
     p.steps = 4;
     p.cfg = 1.0;
-    p.sampler = "euler";
-    ksample(ms, model, Tensor::zeros({1, 4, 4, 4}), p);
+    SamplingJob job;
+    job.sampler.info = &sampler_named("euler");
+    ksample(ms, model, Tensor::zeros({1, 4, 4, 4}), p, job);
     EXPECT_EQ(neg, 0);
-    p.sampler = "euler_cfg_pp";
-    const Tensor pp = ksample(ms, model, Tensor::zeros({1, 4, 4, 4}), p);
+    SamplingJob pp_job;
+    pp_job.sampler.info = &sampler_named("euler_cfg_pp");
+    const Tensor pp = ksample(ms, model, Tensor::zeros({1, 4, 4, 4}), p, pp_job);
     EXPECT_EQ(neg, 4);
-    p.sampler = "euler";
-    EXPECT_GT(max_abs_diff(pp, ksample(ms, model, Tensor::zeros({1, 4, 4, 4}), p)), 1e-3) << "the uncond steers CFG++";
+    EXPECT_GT(max_abs_diff(pp, ksample(ms, model, Tensor::zeros({1, 4, 4, 4}), p, job)), 1e-3) << "the uncond steers CFG++";
 }
 
 // Max |sampler(x) - exact flow(x)| for a schedule ending in 0 (exact: the Gaussian ODE map).
 double ode_error(const std::string& name, const Sigmas& sigmas, SamplerContext ctx = {}) {
     const double mu = 0.3;
     const Tensor x = start_x(sigmas, mu);
-    const Tensor out = sample(name, [&](const Tensor& v, float s) { return gaussian_x0(v, s, mu); }, x, sigmas, ctx);
+    const Tensor out = sample(sampler_named(name), [&](const Tensor& v, float s) { return gaussian_x0(v, s, mu); }, x, sigmas, ctx);
     const double sT = sigmas[0], s_last = sigmas[sigmas.size() - 2];
     const double f = std::sqrt(kS * kS + s_last * s_last) / std::sqrt(kS * kS + sT * sT) * (kS * kS / (kS * kS + s_last * s_last));
     double err = 0;
@@ -222,7 +223,7 @@ TEST(Seeds3AndSaSolver, StochasticModesHitTheTargetDistribution) {
         ctx.seed = 5;
         ctx.model_sampling = &ms;
         int calls = 0;
-        const Tensor out = sample(name, [&](const Tensor& v, float s) { ++calls; return gaussian_x0(v, s, mu); }, x, sigmas, ctx);
+        const Tensor out = sample(sampler_named(name), [&](const Tensor& v, float s) { ++calls; return gaussian_x0(v, s, mu); }, x, sigmas, ctx);
         double sum = 0, sq = 0;
         for (int64_t i = 0; i < out.numel(); ++i) {
             sum += out.data<float>()[i];
@@ -239,8 +240,8 @@ TEST(Seeds3AndSaSolver, StochasticModesHitTheTargetDistribution) {
         // The noise follows the seed.
         SamplerContext other = ctx;
         other.seed = 6;
-        const Tensor again = sample(name, [&](const Tensor& v, float s) { return gaussian_x0(v, s, mu); }, x, sigmas, ctx);
-        const Tensor moved = sample(name, [&](const Tensor& v, float s) { return gaussian_x0(v, s, mu); }, x, sigmas, other);
+        const Tensor again = sample(sampler_named(name), [&](const Tensor& v, float s) { return gaussian_x0(v, s, mu); }, x, sigmas, ctx);
+        const Tensor moved = sample(sampler_named(name), [&](const Tensor& v, float s) { return gaussian_x0(v, s, mu); }, x, sigmas, other);
         EXPECT_EQ(max_abs_diff(again, out), 0.0);
         EXPECT_GT(max_abs_diff(moved, out), 1e-3);
     }
@@ -273,7 +274,7 @@ TEST(Seeds3AndSaSolver, SaSolverReplaysComfyUIsMatrix) {
         // Our own schedule, as a weft run has it: SA-Solver's noise window compares each sigma with
         // percent_to_sigma(0.2 / 0.8) by >=, and "normal" puts a sigma exactly on that boundary,
         // where the last bit decides (ComfyUI computes both through the same function, as we do).
-        const Sigmas sigmas = ksampler_sigmas(ms, run["scheduler"].get<std::string>(), "sa_solver", 6);
+        const Sigmas sigmas = ksampler_sigmas(ms, scheduler_named(run["scheduler"].get<std::string>()), sampler_named("sa_solver"), 6);
         ASSERT_EQ(sigmas.size(), run["sigmas"].size());
         for (size_t i = 0; i < sigmas.size(); ++i) EXPECT_NEAR(sigmas[i], run["sigmas"][i].get<float>(), 1e-6 * (1 + sigmas[i]));
         const Tensor start = ms.noise_scaling(sigmas[0], noise, Tensor::zeros(noise.shape()), ms.is_max_denoise(sigmas[0]));
@@ -289,7 +290,7 @@ TEST(Seeds3AndSaSolver, SaSolverReplaysComfyUIsMatrix) {
         SamplerContext ctx;
         ctx.seed = idx["seed"].get<uint64_t>();
         ctx.model_sampling = &ms;
-        const Tensor out = sample("sa_solver", D, start, sigmas, ctx);
+        const Tensor out = sample(sampler_named("sa_solver"), D, start, sigmas, ctx);
         Tensor scaled = tmx::scaled(out, 1.0f / 0.18215f);
         EXPECT_LT(worst_x, 1e-4);
         EXPECT_LT(max_abs_diff(scaled, want) / max_abs(want), 1e-4);

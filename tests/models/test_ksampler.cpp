@@ -39,21 +39,22 @@ TEST(KSampler, CallsPerStepFollowCfg) {
     KSamplerParams p;
     p.steps = 5;
     p.cfg = 1.0;
-    ksample(ms, model, Tensor::zeros({1, 4, 8, 8}), p);
+    const SamplingJob job;  // euler, seed 0
+    ksample(ms, model, Tensor::zeros({1, 4, 8, 8}), p, job);
     EXPECT_EQ(calls, 5);
     EXPECT_EQ(neg, 0);
     calls = neg = 0;
     p.cfg = 6.0;
-    ksample(ms, model, Tensor::zeros({1, 4, 8, 8}), p);
+    ksample(ms, model, Tensor::zeros({1, 4, 8, 8}), p, job);
     EXPECT_EQ(calls, 10);
     EXPECT_EQ(neg, 5);
     // denoise 0 and a start step past the end leave the latent as it is.
     const Tensor lat = Tensor::full({1, 4, 8, 8}, 0.5f);
     p.denoise = 0.0;
-    EXPECT_EQ(ksample(ms, model, lat, p).data<float>()[3], 0.5f);
+    EXPECT_EQ(ksample(ms, model, lat, p, job).data<float>()[3], 0.5f);
     p.denoise = 1.0;
     p.start_step = 10;
-    EXPECT_EQ(ksample(ms, model, lat, p).data<float>()[3], 0.5f);
+    EXPECT_EQ(ksample(ms, model, lat, p, job).data<float>()[3], 0.5f);
 }
 
 TEST(KSampler, ReproducesTheEulerGolden) {
@@ -81,12 +82,13 @@ TEST(KSampler, ReproducesTheEulerGolden) {
         return eps;
     };
     KSamplerParams p;
-    p.seed = 42;
     p.steps = 4;
     p.cfg = 1.0;
-    p.sampler = "euler";
-    p.scheduler = "normal";
-    const Tensor out = ksample(ms, model, Tensor::zeros({1, 4, 8, 8}), p);
+    p.scheduler = &scheduler_named("normal");
+    SamplingJob job;
+    job.seed = 42;
+    job.sampler.info = &sampler_named("euler");
+    const Tensor out = ksample(ms, model, Tensor::zeros({1, 4, 8, 8}), p, job);
     const Tensor want = weft::testing::load_npy(dir / "samples.npy");
     double num = 0, den = 0;
     for (int64_t i = 0; i < want.numel(); ++i) {
@@ -102,11 +104,12 @@ TEST(KSampler, Img2ImgStartsFromScaledLatentPlusSigmaNoise) {
     const auto ms = ModelSamplingDiscrete::sd1();
     const Tensor lat = TorchGenerator(3).randn({1, 4, 8, 8});
     KSamplerParams p;
-    p.seed = 7;
     p.steps = 6;
     p.denoise = 0.5;
     p.cfg = 1.0;
-    const float s0 = ksampler_sigmas(ms, "normal", "euler", 6, 0.5)[0];
+    SamplingJob job;
+    job.seed = 7;
+    const float s0 = ksampler_sigmas(ms, scheduler_named("normal"), sampler_named("euler"), 6, 0.5)[0];
     const Tensor noise = prepare_noise(lat.shape(), 7);
     int calls = 0;
     ModelFn model = [&](const Tensor& x_in, float, CondKind) {
@@ -120,7 +123,7 @@ TEST(KSampler, Img2ImgStartsFromScaledLatentPlusSigmaNoise) {
         return Tensor::zeros(x_in.shape());
     };
     // eps = 0 means x0 = x: Euler then keeps x, and the result is x / 0.18215.
-    const Tensor out = ksample(ms, model, lat, p);
+    const Tensor out = ksample(ms, model, lat, p, job);
     EXPECT_EQ(calls, 6);
     EXPECT_NEAR(out.data<float>()[0], (lat.data<float>()[0] * 0.18215f + noise.data<float>()[0] * s0) / 0.18215f, 1e-4f);
 }

@@ -6,8 +6,8 @@
 // ...), which the replay goldens cannot.
 #include "sampling/brownian_tree.h"
 #include "sampling/model_sampling.h"
-#include "sampling/sampler.h"
-#include "sampling/schedulers.h"
+#include "sampling/sampler_catalog.h"
+#include "sampling/scheduler_catalog.h"
 #include "blocks/torch_rng.h"
 
 #include <weft/error.h>
@@ -44,7 +44,7 @@ double ode_error(const std::string& name, const Sigmas& sigmas) {
     const double sT = sigmas[0];
     for (int64_t i = 0; i < x.numel(); ++i)
         x.data<float>()[i] = static_cast<float>(kMu + x.data<float>()[i] * std::sqrt(kS * kS + sT * sT));
-    const Tensor out = sample(name, gaussian_denoiser(), x, sigmas);
+    const Tensor out = sample(sampler_named(name), gaussian_denoiser(), x, sigmas);
     // The exact flow down to the last positive sigma, then the final denoising step to 0.
     const double s_last = sigmas[sigmas.size() - 2];
     const double f = std::sqrt(kS * kS + s_last * s_last) / std::sqrt(kS * kS + sT * sT);
@@ -88,7 +88,7 @@ double flow_error_to_sigma_min(const std::string& name, const Sigmas& sigmas, in
     const double sT = sigmas[0], smin = sigmas[sigmas.size() - 2];
     for (int64_t i = 0; i < x.numel(); ++i)
         x.data<float>()[i] = static_cast<float>(kMu + x.data<float>()[i] * std::sqrt(kS * kS + sT * sT));
-    const Tensor out = sample(name, gaussian_denoiser(calls), x, sigmas);
+    const Tensor out = sample(sampler_named(name), gaussian_denoiser(calls), x, sigmas);
     const double f = std::sqrt(kS * kS + smin * smin) / std::sqrt(kS * kS + sT * sT);
     double err = 0;
     for (int64_t i = 0; i < x.numel(); ++i)
@@ -143,7 +143,7 @@ TEST(SamplersAnalytic, StochasticSamplersHitTheTargetDistribution) {
             x.data<float>()[i] = static_cast<float>(kMu + x.data<float>()[i] * std::sqrt(kS * kS + sT * sT));
         SamplerContext ctx;
         ctx.seed = 5;
-        const Tensor out = sample(name, gaussian_denoiser(), x, sigmas, ctx);
+        const Tensor out = sample(sampler_named(name), gaussian_denoiser(), x, sigmas, ctx);
         double sum = 0, sq = 0;
         for (int64_t i = 0; i < out.numel(); ++i) {
             sum += out.data<float>()[i];
@@ -164,9 +164,9 @@ TEST(SamplersAnalytic, StochasticSamplersAreSeeded) {
         SamplerContext a, b;
         a.seed = 1;
         b.seed = 2;
-        const Tensor o1 = sample(name, gaussian_denoiser(), x, sigmas, a);
-        const Tensor o2 = sample(name, gaussian_denoiser(), x, sigmas, a);
-        const Tensor o3 = sample(name, gaussian_denoiser(), x, sigmas, b);
+        const Tensor o1 = sample(sampler_named(name), gaussian_denoiser(), x, sigmas, a);
+        const Tensor o2 = sample(sampler_named(name), gaussian_denoiser(), x, sigmas, a);
+        const Tensor o3 = sample(sampler_named(name), gaussian_denoiser(), x, sigmas, b);
         EXPECT_EQ(std::memcmp(o1.data<float>(), o2.data<float>(), o1.nbytes()), 0) << name;
         EXPECT_NE(std::memcmp(o1.data<float>(), o3.data<float>(), o1.nbytes()), 0) << name;
     }
@@ -174,7 +174,7 @@ TEST(SamplersAnalytic, StochasticSamplersAreSeeded) {
 
 TEST(SamplersAnalytic, CallbackReportsEveryStepAndCanCancel) {
     const auto ms = ModelSamplingDiscrete::sd1();
-    const Sigmas sigmas = calculate_sigmas(ms, "normal", 6);
+    const Sigmas sigmas = calculate_sigmas(ms, scheduler_named("normal"), 6);
     const Tensor x = TorchGenerator(1).randn({1, 4, 8, 8});
     for (const std::string& name : sampler_names()) {
         SCOPED_TRACE(name);
@@ -185,17 +185,17 @@ TEST(SamplersAnalytic, CallbackReportsEveryStepAndCanCancel) {
             if (name != "dpm_fast" && name != "dpm_adaptive") EXPECT_EQ(s.total, 6);
             ASSERT_NE(s.denoised, nullptr);
         };
-        sample(name, gaussian_denoiser(), x, sigmas, ctx);
+        sample(sampler_named(name), gaussian_denoiser(), x, sigmas, ctx);
         if (name == "dpm_fast") EXPECT_EQ(seen, (std::vector<int>{0, 1, 2}));  // one per solver step
         else if (name != "dpm_adaptive") EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3, 4, 5}));
         int calls = 0;
         ctx.callback = [](const StepInfo& s) {
             if (s.i == 2) throw Cancelled();
         };
-        EXPECT_THROW(sample(name, gaussian_denoiser(&calls), x, sigmas, ctx), Cancelled);
+        EXPECT_THROW(sample(sampler_named(name), gaussian_denoiser(&calls), x, sigmas, ctx), Cancelled);
         EXPECT_LE(calls, 9);  // at most 3 model calls per step, 3 steps
     }
-    EXPECT_THROW(sample("nope", gaussian_denoiser(), x, sigmas), Error);
+    EXPECT_THROW(sample(sampler_named("nope"), gaussian_denoiser(), x, sigmas), Error);
 }
 
 TEST(BrownianTree, IncrementsAreConsistentAndOrderFree) {

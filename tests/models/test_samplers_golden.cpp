@@ -3,7 +3,7 @@
 // denoiser" returns those x0 in call order, so every sampler that calls the model once per step
 // can be checked end to end (step noise, Brownian tree and all) without the networks.
 #include "sampling/model_sampling.h"
-#include "sampling/sampler.h"
+#include "sampling/sampler_catalog.h"
 
 #include "models_test_util.h"
 #include "npy.h"
@@ -88,7 +88,7 @@ ReplayResult replay(const fs::path& dir, const nlohmann::json& run, const Tensor
     SamplerContext ctx;
     ctx.seed = seed;
     ctx.model_sampling = &ms;
-    const Tensor out = sample(run["sampler"].get<std::string>(), D, start, sigmas, ctx);
+    const Tensor out = sample(sampler_named(run["sampler"].get<std::string>()), D, start, sigmas, ctx);
     std::vector<float> scaled(static_cast<size_t>(out.numel()));
     for (int64_t i = 0; i < out.numel(); ++i) scaled[static_cast<size_t>(i)] = out.data<float>()[i] / 0.18215f;
     r.final_err = rel_err(scaled.data(), want.data<float>(), want.numel());
@@ -189,7 +189,7 @@ TEST(SamplersGolden, EulerSeed42RunsReplay) {
             worst = std::max(worst, rel_err(xin.data<float>(), rx.data<float>(), rx.numel()));
             return weft::testing::load_npy(dir / ("step" + std::to_string(k++) + "_x0.npy"));
         };
-        const Tensor out = sample("euler", D, x, sigmas);
+        const Tensor out = sample(sampler_named("euler"), D, x, sigmas);
         const Tensor want = weft::testing::load_npy(dir / "samples.npy");
         std::vector<float> scaled(static_cast<size_t>(out.numel()));
         for (int64_t i = 0; i < out.numel(); ++i) scaled[static_cast<size_t>(i)] = out.data<float>()[i] / 0.18215f;

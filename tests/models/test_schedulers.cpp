@@ -1,7 +1,7 @@
 // Sigma schedules against the sigmas real ComfyUI computed (matrix and img2img goldens), plus the
 // model-sampling table facts and the custom-sampling sigma utilities.
 #include "sampling/model_sampling.h"
-#include "sampling/schedulers.h"
+#include "sampling/scheduler_catalog.h"
 #include "sampling/sigma_utils.h"
 
 #include <weft/error.h>
@@ -84,14 +84,14 @@ TEST(ModelSampling, EpsAndVWrappers) {
 
 TEST(Schedulers, ResearchVectors) {
     const auto ms = ModelSamplingDiscrete::sd1();
-    const Sigmas n = calculate_sigmas(ms, "normal", 10);
+    const Sigmas n = calculate_sigmas(ms, scheduler_named("normal"), 10);
     const float want[11] = {14.61464f, 7.839883f, 4.609174f, 2.918307f, 1.950161f, 1.344928f,
                             0.932358f, 0.624977f, 0.368658f, 0.029167f, 0.0f};
     ASSERT_EQ(n.size(), 11u);
     for (int i = 0; i < 11; ++i) EXPECT_NEAR(n[static_cast<size_t>(i)], want[i], 2e-6f * (1 + want[i]));
     // ddim_uniform's length quirk: 30 steps give 32 sigmas.
-    EXPECT_EQ(calculate_sigmas(ms, "ddim_uniform", 30).size(), 32u);
-    EXPECT_THROW(calculate_sigmas(ms, "nope", 5), weft::Error);
+    EXPECT_EQ(calculate_sigmas(ms, scheduler_named("ddim_uniform"), 30).size(), 32u);
+    EXPECT_THROW(scheduler_named("nope"), weft::Error);
     EXPECT_EQ(scheduler_names().size(), 9u);
 }
 
@@ -104,8 +104,8 @@ void check_index(const fs::path& index_path, double denoise) {
         const std::string sampler = run["sampler"], scheduler = run["scheduler"];
         const std::string what = sampler + "/" + scheduler;
         for (const auto& cs : run["calculate_sigmas"])
-            expect_sigmas_near(calculate_sigmas(ms, scheduler, cs["steps"].get<int>()), cs["values"], what + " calc");
-        expect_sigmas_near(ksampler_sigmas(ms, scheduler, sampler, steps, denoise), run["sigmas"], what);
+            expect_sigmas_near(calculate_sigmas(ms, scheduler_named(scheduler), cs["steps"].get<int>()), cs["values"], what + " calc");
+        expect_sigmas_near(ksampler_sigmas(ms, scheduler_named(scheduler), sampler_named(sampler), steps, denoise), run["sigmas"], what);
         ++checked;
     }
     EXPECT_GT(checked, 10);
@@ -125,17 +125,17 @@ TEST(Schedulers, Img2ImgGoldenDenoiseHalf) {
 
 TEST(SigmaUtils, DenoiseAndDiscardRules) {
     const auto ms = ModelSamplingDiscrete::sd1();
-    const Sigmas full12 = calculate_sigmas(ms, "normal", 12);
-    const Sigmas half = ksampler_sigmas(ms, "normal", "euler", 6, 0.5);
+    const Sigmas full12 = calculate_sigmas(ms, scheduler_named("normal"), 12);
+    const Sigmas half = ksampler_sigmas(ms, scheduler_named("normal"), sampler_named("euler"), 6, 0.5);
     ASSERT_EQ(half.size(), 7u);
     EXPECT_EQ(half.front(), full12[6]);
-    EXPECT_TRUE(ksampler_sigmas(ms, "normal", "euler", 6, 0.0).empty());
-    const Sigmas d2 = ksampler_sigmas(ms, "normal", "dpm_2", 6, 1.0);
-    const Sigmas full7 = calculate_sigmas(ms, "normal", 7);
+    EXPECT_TRUE(ksampler_sigmas(ms, scheduler_named("normal"), sampler_named("euler"), 6, 0.0).empty());
+    const Sigmas d2 = ksampler_sigmas(ms, scheduler_named("normal"), sampler_named("dpm_2"), 6, 1.0);
+    const Sigmas full7 = calculate_sigmas(ms, scheduler_named("normal"), 7);
     ASSERT_EQ(d2.size(), 7u);
     EXPECT_EQ(d2[5], full7[5]);
     EXPECT_EQ(d2[6], 0.0f);
-    EXPECT_EQ(basic_scheduler(ms, "normal", 6, 0.5), half);
+    EXPECT_EQ(basic_scheduler(ms, scheduler_named("normal"), 6, 0.5), half);
 }
 
 TEST(SigmaUtils, SliceSplitFlip) {

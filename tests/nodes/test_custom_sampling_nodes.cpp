@@ -86,7 +86,7 @@ TEST(CustomSamplingNodes, SchedulerNodesGiveTheLibrarySigmas) {
         NodeRun r = runner.run("BasicScheduler", {{"model", schedule_only_model()}, {"scheduler", sch}, {"steps", 7}, {"denoise", 0.6}});
         ASSERT_TRUE(r.ok()) << r.error_text();
         const models::Sigmas got = sigmas_of(r);
-        EXPECT_EQ(got, models::basic_scheduler(ms, sch, 7, 0.6));
+        EXPECT_EQ(got, models::basic_scheduler(ms, models::scheduler_named(sch), 7, 0.6));
         EXPECT_EQ(got.size(), 8u);
     }
     NodeRun r = runner.run("KarrasScheduler", {{"steps", 9}, {"sigma_max", 10.0}, {"sigma_min", 0.1}, {"rho", 5.0}});
@@ -139,11 +139,11 @@ TEST(CustomSamplingNodes, SamplerNoiseAndModelPatches) {
     NodeRun r = runner.run("KSamplerSelect", {{"sampler_name", "dpmpp_2m"}});
     ASSERT_TRUE(r.ok()) << r.error_text();
     EXPECT_EQ(r.out().as_object_ref().type_name, "SAMPLER");
-    EXPECT_EQ(r.out().as_object<models::SamplerSpec>()->name, "dpmpp_2m");
-    r = runner.run("RandomNoise", {{"noise_seed", Value(uint64_t{18446744073709551615ull})}});
+    EXPECT_EQ(r.out().as_object<models::SamplerSpec>()->info, &models::sampler_named("dpmpp_2m"));
+    r = runner.run("RandomNoise", {{"noise_seed", Value(uint64_t{models::kSeedMax})}});
     ASSERT_TRUE(r.ok()) << r.error_text();
     EXPECT_TRUE(r.out().as_object<models::NoiseSource>()->random);
-    EXPECT_EQ(r.out().as_object<models::NoiseSource>()->seed, 18446744073709551615ull);
+    EXPECT_EQ(r.out().as_object<models::NoiseSource>()->seed, models::kSeedMax);
     r = runner.run("DisableNoise", {});
     ASSERT_TRUE(r.ok()) << r.error_text();
     const auto off = r.out().as_object<models::NoiseSource>();
