@@ -5,13 +5,15 @@
 //   fan-out  PrimitiveString -> (N-1)/2 x (StringReplace -> PreviewAny), each with its own constant
 //   fan-in   groups of 1000 PrimitiveString (distinct values) -> one BenchJoin (1000 STRING inputs,
 //            an output node registered by this bench on top of the built-ins)
-// Phases, each timed on its own (best of `repeats`): parse (API JSON text -> Workflow), ui (UI
+// Phases, each timed on its own (best of `repeats`, process CPU time and wall time): parse (API JSON text -> Workflow), ui (UI
 // JSON text -> Workflow, through the built-in schemas), validate (Session::validate), run (a cold
 // Session::run, which validates again, computes cache keys, plans and executes). Every (shape,
 // size) runs in a child process of its own, so its peak RSS (VmHWM) is its own; the figure per node
-// is (peak - RSS before building anything) / N. The UI conversion runs in another child, so the
+// is (peak - RSS once the registry and the bench's description of the graph exist) / N; the peak
+// includes the API text while it is parsed. The UI conversion runs in another child, so the
 // UI text and its JSON tree do not count in the main peak.
-// Targets (issue 14): parse + validate + run <= 5 us per node at every size; <= 2 KB peak RSS per node.
+// Targets (issue 14): parse + validate + run <= 5 us per node at every size (judged on process CPU
+// time, as the dev machine is shared; the wall time is printed beside it); <= 2 KB peak RSS per node.
 //
 //   graph_size_bench [--sizes 1000,100000,1000000] [--shapes chain,fanout,fanin] [--repeats 3]
 //                    [--ui-max 100000] [--no-gemm]
@@ -39,6 +41,14 @@ constexpr int kJoinWidth = 1000;
 constexpr double kTimeTarget = 5.0, kRssTarget = 2048.0;  // us per node, bytes per node
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// CPU seconds of the whole process (workers included): on a shared machine wall time also counts
+// the time other processes held the cores, CPU time does not.
+double process_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
 
 // A field of /proc/self/status in kB (VmRSS, VmHWM).
 long status_kb(const char* field) {
@@ -143,10 +153,10 @@ std::string ui_json(const std::vector<Spec>& g) {
 
 // The child: one (shape, size); prints "parse validate run hwm_bytes_per_node" or "ui" figures.
 int child(const std::string& what, const std::string& shape, size_t n, int repeats) {
-    const long base_kb = status_kb("VmRSS");
     auto reg = weft::builtin_registry();
     register_join(*reg);
     const std::vector<Spec> specs = build_specs(shape, n);
+    const long base_kb = status_kb("VmRSS");  // the registry and the bench's own description of the graph
     if (what == "ui") {
         double best = 1e30;
         const std::string text = ui_json(specs);
@@ -162,33 +172,37 @@ int child(const std::string& what, const std::string& shape, size_t n, int repea
         std::printf("%.6f\n", best);
         return 0;
     }
-    double parse = 1e30, validate = 1e30, run = 1e30;
+    // Per phase: best wall time and best process CPU time (the figure to read on a shared machine).
+    double wall[3] = {1e30, 1e30, 1e30}, cpu[3] = {1e30, 1e30, 1e30};
+    auto timed = [&](int phase, auto&& f) {
+        const double c0 = process_cpu_s();
+        const auto t0 = Clock::now();
+        f();
+        wall[phase] = std::min(wall[phase], seconds_since(t0));
+        cpu[phase] = std::min(cpu[phase], process_cpu_s() - c0);
+    };
     for (int r = 0; r < repeats; ++r) {
         weft::Workflow wf;
         {
             const std::string text = api_json(specs);
-            auto t0 = Clock::now();
-            wf = weft::Workflow::parse(text);
-            parse = std::min(parse, seconds_since(t0));
+            timed(0, [&] { wf = weft::Workflow::parse(text); });
         }
         weft::Session session(reg);
-        auto t0 = Clock::now();
-        weft::ValidationReport rep = session.validate(wf);
-        validate = std::min(validate, seconds_since(t0));
+        weft::ValidationReport rep;
+        timed(1, [&] { rep = session.validate(wf); });
         if (!rep.ok()) {
             std::fprintf(stderr, "invalid: %s\n", weft::validation_to_json(rep).substr(0, 500).c_str());
             return 1;
         }
-        t0 = Clock::now();
-        weft::RunResult res = session.run(wf);
-        run = std::min(run, seconds_since(t0));
+        weft::RunResult res;
+        timed(2, [&] { res = session.run(wf); });
         if (res.status != weft::RunStatus::Success || res.executed.size() != specs.size()) {
             std::fprintf(stderr, "run: %s, executed %zu of %zu\n", weft::run_status_name(res.status), res.executed.size(), specs.size());
             return 1;
         }
     }
     const double hwm = double(status_kb("VmHWM") - base_kb) * 1024.0;
-    std::printf("%.6f %.6f %.6f %.1f\n", parse, validate, run, hwm / double(n));
+    std::printf("%.6f %.6f %.6f %.6f %.6f %.6f %.1f\n", cpu[0], cpu[1], cpu[2], wall[0], wall[1], wall[2], hwm / double(n));
     return 0;
 }
 
@@ -258,16 +272,16 @@ int main(int argc, char** argv) {
     }
     std::printf("targets: parse + validate + run <= %.0f us/node; peak RSS <= %.0f bytes/node (best of %d runs; 10^6 and up: 1)\n",
                 kTimeTarget, kRssTarget, repeats);
-    std::printf("%-7s %8s | %8s %8s %8s %8s | %8s | %9s | %s\n", "shape", "nodes", "parse", "validate", "run", "sum", "ui", "RSS B/node",
-                "targets");
+    std::printf("%-7s %8s | %8s %8s %8s %8s %8s | %8s | %9s | %s\n", "shape", "nodes", "parse", "validate", "run", "sum", "sum wall",
+                "ui wall", "RSS B/node", "targets (sum, RSS)");
     bool all_met = true;
     for (const std::string& shape : shapes) {
         for (const std::string& size : sizes) {
             const size_t n = std::strtoull(size.c_str(), nullptr, 10);
             const std::string reps = std::to_string(n >= 1000000 ? 1 : repeats);
             const std::string main_out = spawn_child(argv[0], {"--child", "run", shape, size, reps});
-            double parse = 0, validate = 0, run = 0, rss = 0;
-            if (std::sscanf(main_out.c_str(), "%lf %lf %lf %lf", &parse, &validate, &run, &rss) != 4) {
+            double parse = 0, validate = 0, run = 0, wp = 0, wv = 0, wr = 0, rss = 0;
+            if (std::sscanf(main_out.c_str(), "%lf %lf %lf %lf %lf %lf %lf", &parse, &validate, &run, &wp, &wv, &wr, &rss) != 7) {
                 std::printf("%-7s %8zu | failed\n", shape.c_str(), n);
                 all_met = false;
                 continue;
@@ -280,17 +294,18 @@ int main(int argc, char** argv) {
                 ui = out.empty() ? "failed" : buf;
             }
             const double us = 1e6 / double(n);
-            const double sum = (parse + validate + run) * us;
+            const double sum = (parse + validate + run) * us, wall_sum = (wp + wv + wr) * us;
             const bool met = sum <= kTimeTarget && rss <= kRssTarget;
             all_met = all_met && met;
-            std::printf("%-7s %8zu | %8.3f %8.3f %8.3f %8.3f | %8s | %9.0f | %s\n", shape.c_str(), n, parse * us, validate * us, run * us,
-                        sum, ui.c_str(), rss, met ? "met" : "NOT MET");
+            std::printf("%-7s %8zu | %8.3f %8.3f %8.3f %8.3f %8.3f | %8s | %9.0f | %s\n", shape.c_str(), n, parse * us, validate * us,
+                        run * us, sum, wall_sum, ui.c_str(), rss, met ? "met" : "NOT MET");
             std::fflush(stdout);
         }
     }
     double load = 0;
-    std::printf("(us per node; run = a cold Session::run including its own validation)\nall targets %s", all_met ? "met" : "NOT met");
-    if (getloadavg(&load, 1) == 1) std::printf(" (wall time; load average %.1f while measuring)", load);
+    std::printf("(us per node, best of the runs: parse, validate, run and sum in process CPU time, \"sum wall\" and \"ui wall\" in wall\n"
+                " time; run = a cold Session::run, including its own validation)\nall targets %s", all_met ? "met" : "NOT met");
+    if (getloadavg(&load, 1) == 1) std::printf(" (load average %.1f while measuring)", load);
     std::printf("\n");
     return 0;
 }
