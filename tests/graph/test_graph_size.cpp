@@ -69,16 +69,17 @@ double handle_chain(int n, const NodeRegistry& reg) {
 
 TEST(GraphSize, ChainCostGrowsLinearly) {
     const NodeRegistry reg = registry();
-    const int n = 10000;
+    const int n = 5000;
     double small = 1e30, big = 1e30;
     for (int r = 0; r < 3; ++r) {  // best of three: a single run can be preempted
         small = std::min(small, handle_chain(n, reg));
-        big = std::min(big, handle_chain(4 * n, reg));
+        big = std::min(big, handle_chain(8 * n, reg));
     }
-    std::printf("[ figures  ] chain of %d: %.1f ms, of %d: %.1f ms (CPU)\n", n, small * 1e3, 4 * n, big * 1e3);
-    // Linear: about 4x (6.6x measured on a loaded machine, where the bigger working set misses the
-    // caches more). Quadratic (a member lookup scanning every earlier node) gave about 15x.
-    EXPECT_LT(big / small, 10.0);
+    std::printf("[ figures  ] chain of %d: %.1f ms, of %d: %.1f ms (CPU)\n", n, small * 1e3, 8 * n, big * 1e3);
+    // Linear: 8x, and 20x measured on a loaded machine, where the bigger working set no longer fits
+    // the caches (every phase slows alike per node from 10^4 to 4*10^4 nodes). Quadratic (a member
+    // lookup scanning every earlier node, as before) gave about 50x.
+    EXPECT_LT(big / small, 35.0);
 }
 
 TEST(GraphSize, DeepChainOfAHundredThousandNodes) {
