@@ -18,7 +18,8 @@ nlohmann::ordered_json value_to_ordered_json(const Value& v) {
         }
         case Value::Kind::Dict: {
             J o = J::object();
-            for (const auto& [k, e] : v.as_dict()) o[k] = value_to_ordered_json(e);
+            // A Dict's keys are unique: append (operator[] scans the members before it).
+            for (const auto& [k, e] : v.as_dict()) o.get_ref<J::object_t&>().emplace_back(k, value_to_ordered_json(e));
             return o;
         }
         case Value::Kind::Link: return J::array({v.as_link().node_id, v.as_link().slot});

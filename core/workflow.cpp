@@ -44,9 +44,10 @@ WorkflowNode& Workflow::add(std::string id, std::string class_type) {
 void Workflow::remove(std::string_view id) {
     auto it = index_.find(std::string(id));
     if (it == index_.end()) return;
-    nodes_.erase(nodes_.begin() + static_cast<std::ptrdiff_t>(it->second));
-    index_.clear();
-    for (size_t i = 0; i < nodes_.size(); ++i) index_.emplace(nodes_[i].id, i);
+    const size_t pos = it->second;
+    index_.erase(it);
+    nodes_.erase(nodes_.begin() + static_cast<std::ptrdiff_t>(pos));
+    for (size_t i = pos; i < nodes_.size(); ++i) index_[nodes_[i].id] = i;  // only the nodes after it moved
 }
 
 WorkflowNode* Workflow::find(std::string_view id) {
@@ -67,19 +68,26 @@ void Workflow::set_input(std::string_view node_id, std::string name, Value v) {
 
 std::string Workflow::to_json(int indent) const {
     using J = nlohmann::ordered_json;
+    // Members are appended, not inserted with operator[]: ordered_json finds a key by scanning,
+    // which would make a workflow of N nodes (or a node of N inputs) cost O(N^2). Node ids are
+    // unique (add() checks) and so are input names (set() replaces).
     J root = J::object();
+    J::object_t& members = root.get_ref<J::object_t&>();
+    members.reserve(nodes_.size());
     for (const WorkflowNode& n : nodes_) {
         J inputs = J::object();
+        J::object_t& in = inputs.get_ref<J::object_t&>();
+        in.reserve(n.inputs.size());
         for (const auto& [name, v] : n.inputs) {
             // A bare list would read back as a link: wrap it the way the frontend does.
-            if (v.is_list()) inputs[name] = J{{"__value__", graph::value_to_ordered_json(v)}};
-            else inputs[name] = graph::value_to_ordered_json(v);
+            if (v.is_list()) in.emplace_back(name, J{{"__value__", graph::value_to_ordered_json(v)}});
+            else in.emplace_back(name, graph::value_to_ordered_json(v));
         }
         J node = J::object();
         node["inputs"] = std::move(inputs);
         node["class_type"] = n.class_type;
         if (!n.title.empty()) node["_meta"] = J{{"title", n.title}};
-        root[n.id] = std::move(node);
+        members.emplace_back(n.id, std::move(node));
     }
     return root.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }

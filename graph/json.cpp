@@ -115,10 +115,13 @@ std::string validation_to_json(const ValidationReport& report, int indent) {
     J j = J::object();
     if (report.error) j["error"] = error_info_json(*report.error);
     J ne = J::object();
+    // Appended (node_errors is a map: ids are unique); operator[] would scan every earlier member.
+    J::object_t& members = ne.get_ref<J::object_t&>();
+    members.reserve(report.node_errors.size());
     for (const auto& [id, n] : report.node_errors) {
         J errors = J::array();
         for (const ErrorInfo& e : n.errors) errors.push_back(error_info_json(e));
-        ne[id] = J{{"errors", std::move(errors)}, {"dependent_outputs", strings(n.dependent_outputs)}, {"class_type", n.class_type}};
+        members.emplace_back(id, J{{"errors", std::move(errors)}, {"dependent_outputs", strings(n.dependent_outputs)}, {"class_type", n.class_type}});
     }
     j["node_errors"] = std::move(ne);
     return dump(j, indent);

@@ -301,6 +301,21 @@ private:
 
         const json* inputs = array_field(node, "inputs");
         if (!inputs) return;
+        // WorkflowNode::set scans the inputs set so far: on a node with thousands of linked inputs
+        // (a wide fan-in) find earlier ones through an index instead.
+        std::unordered_map<std::string, size_t> index;
+        const bool indexed = inputs->size() > 16;
+        if (indexed)
+            for (size_t k = 0; k < wn.inputs.size(); ++k) index.emplace(wn.inputs[k].first, k);
+        auto set = [&](std::string name, Value v) {
+            if (!indexed) {
+                wn.set(std::move(name), std::move(v));
+                return;
+            }
+            auto [it, fresh] = index.try_emplace(name, wn.inputs.size());
+            if (fresh) wn.inputs.emplace_back(std::move(name), std::move(v));
+            else wn.inputs[it->second].second = std::move(v);
+        };
         for (const json& in : *inputs) {
             if (!in.is_object()) continue;
             std::string name = str_field(in, "name");
@@ -315,8 +330,8 @@ private:
             auto link = in.find("link");
             if (name.empty() || link == in.end() || link->is_null()) continue;
             Resolved r = resolve_link(s, id_text(*link), 0);
-            if (r.kind == Resolved::Linked) wn.set(name, Value(std::move(r.link)));
-            else if (r.kind == Resolved::Constant) wn.set(name, std::move(r.value));
+            if (r.kind == Resolved::Linked) set(name, Value(std::move(r.link)));
+            else if (r.kind == Resolved::Constant) set(name, std::move(r.value));
             // None: unconnected in effect; a widget keeps its value.
         }
     }

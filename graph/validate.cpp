@@ -54,6 +54,7 @@ struct Frame {
     const WorkflowNode* node = nullptr;
     const NodeDefinition* def = nullptr;
     std::vector<const Input*> declared;  // required ∪ optional, in declaration order
+    std::vector<const Value*> given;     // the node's value or link of each declared input, or null
     size_t next = 0;
     bool valid = true;
     std::vector<ErrorInfo> errors;
@@ -90,7 +91,7 @@ private:
     const NodeRegistry& reg_;
     const Folders& folders_;
     std::unordered_set<std::string> on_stack_;
-    std::unordered_map<std::string, Value> config_cache_;  // "class\0input" -> input_config
+    std::unordered_map<const Input*, Value> config_cache_;  // input declaration -> input_config
 };
 
 Frame Validator::make_frame(const WorkflowNode& n) const {
@@ -101,6 +102,20 @@ Frame Validator::make_frame(const WorkflowNode& n) const {
         if (in.section == Input::Section::Required) f.declared.push_back(&in);
     for (const Input& in : f.def->schema.inputs())
         if (in.section == Input::Section::Optional) f.declared.push_back(&in);
+    // Each declared input's value, looked up once: scanning the node's inputs per declared input
+    // would cost O(inputs^2) on a node with thousands of them (a wide fan-in).
+    f.given.reserve(f.declared.size());
+    if (n.inputs.size() <= 16) {
+        for (const Input* in : f.declared) f.given.push_back(n.find(in->name));
+    } else {
+        std::unordered_map<std::string_view, const Value*> by_name;
+        by_name.reserve(n.inputs.size());
+        for (const auto& [name, v] : n.inputs) by_name.emplace(name, &v);  // first of a repeated name, as find()
+        for (const Input* in : f.declared) {
+            auto it = by_name.find(in->name);
+            f.given.push_back(it == by_name.end() ? nullptr : it->second);
+        }
+    }
     return f;
 }
 
@@ -177,17 +192,16 @@ void Validator::step(std::vector<Frame>& stack) {
         finish(stack);
         return;
     }
+    const Value* val = f.given[f.next];
     const Input& in = *f.declared[f.next++];
-    const Value* val = f.node->find(in.name);
     if (!val) {
         if (in.section == Input::Section::Required)
             f.errors.push_back(make_error("required_input_missing", "Required input is missing", in.name, Dict{{"input_name", in.name}}));
         return;
     }
-    std::string cache_id = f.node->class_type + '\0' + in.name;
-    auto cit = config_cache_.find(cache_id);
+    auto cit = config_cache_.find(&in);
     if (cit == config_cache_.end())
-        cit = config_cache_.emplace(cache_id, input_config(in, in.is_combo() ? in.combo_values(folders_) : std::vector<std::string>{})).first;
+        cit = config_cache_.emplace(&in, input_config(in, in.is_combo() ? in.combo_values(folders_) : std::vector<std::string>{})).first;
     const Value& config = cit->second;
 
     if (!val->is_link()) {
@@ -320,9 +334,10 @@ void Validator::custom_validation(Frame& f) {
     std::unordered_map<std::string, Value> converted;
     if (auto it = coerced.find(f.node->id); it != coerced.end())
         for (const auto& [n, v] : it->second) converted[n] = v;
-    for (const Input* in : f.declared) {
+    for (size_t k = 0; k < f.declared.size(); ++k) {
+        const Input* in = f.declared[k];
         if (!def.validate_handles_all && !def.validate_handles.count(in->name)) continue;
-        const Value* v = f.node->find(in->name);
+        const Value* v = f.given[k];
         if (!v) continue;
         asked.push_back(in->name);
         if (v->is_link()) continue;

@@ -4,6 +4,7 @@
 #include <weft/registry.h>
 #include <weft/workflow.h>
 
+#include "graph/json_text.h"
 #include "graph/parse_api.h"
 #include "graph/parse_ui.h"
 #include "graph/media_workflow.h"
@@ -29,7 +30,7 @@ std::pair<size_t, size_t> line_col(std::string_view text, size_t pos) {
 
 nlohmann::ordered_json parse_json_text(std::string_view text, std::string_view origin) {
     try {
-        return nlohmann::ordered_json::parse(text.begin(), text.end());
+        return graph::parse_ordered_json(text);
     } catch (const nlohmann::ordered_json::parse_error& e) {
         // e.byte is 1-based: the position of the byte that could not be read.
         size_t pos = e.byte > 0 ? e.byte - 1 : 0;

@@ -1,14 +1,25 @@
 #include "runtime/prepared_run.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 namespace weft::runtime {
 
 namespace {
 
 bool validation_depends_on_outside(const Workflow& wf, const NodeRegistry& registry) {
+    // Whether a type declares a folder-backed input at all, once per type: looking up each of a
+    // node's inputs in its schema would cost O(inputs^2) on a node with thousands of them.
+    std::unordered_map<const NodeDefinition*, bool> has_provider;
     for (const WorkflowNode& n : wf.nodes()) {
         const NodeDefinition* def = registry.find(n.class_type);
         if (!def) return true;
         if (def->validate) return true;
+        auto [it, fresh] = has_provider.try_emplace(def, false);
+        if (fresh)
+            it->second = std::any_of(def->schema.inputs().begin(), def->schema.inputs().end(),
+                                     [](const Input& in) { return static_cast<bool>(in.options_provider); });
+        if (!it->second) continue;
         for (const auto& [name, v] : n.inputs) {
             (void)v;
             const Input* in = def->schema.find_input(name);
