@@ -5,9 +5,9 @@
 // Encodes `frames` frames of size x size to MP4/H.264 at SaveVideo's defaults (x264 preset medium,
 // crf 23) with the encoder limited to `threads`; --all also times WebM/VP9 (crf 32, SaveWEBM's
 // default), animated WebP (lossy q80, method 4) and APNG (level 4).
-#include "nodes/animated_webp.h"
-#include "nodes/apng.h"
-#include "nodes/video_encode.h"
+#include "media/animated_webp.h"
+#include "media/apng.h"
+#include "media/video_encode.h"
 
 #include <weft/tensor.h>
 
@@ -65,22 +65,22 @@ int main(int argc, char** argv) {
     std::printf("%lld frames of %lldx%lld, %d encoder threads\n", static_cast<long long>(n), static_cast<long long>(size),
                 static_cast<long long>(size), threads);
 
-    weft::nodes::VideoEncodeOptions mp4;
+    weft::media::VideoEncodeOptions mp4;
     mp4.fps = 24;
     mp4.threads = threads;
-    time_it("MP4 / H.264 (x264 medium, crf 23)", n, dir / "b.mp4", [&] { weft::nodes::encode_video(dir / "b.mp4", images, mp4); });
+    time_it("MP4 / H.264 (x264 medium, crf 23)", n, dir / "b.mp4", [&] { weft::media::encode_video(dir / "b.mp4", images, mp4); });
     if (all) {
-        weft::nodes::VideoEncodeOptions webm;
+        weft::media::VideoEncodeOptions webm;
         webm.container = "webm";
         webm.codec = "vp9";
         webm.crf = 32;
         webm.threads = threads;
-        time_it("WebM / VP9 (crf 32)", n, dir / "b.webm", [&] { weft::nodes::encode_video(dir / "b.webm", images, webm); });
-        weft::nodes::AnimatedWebpOptions wo;
+        time_it("WebM / VP9 (crf 32)", n, dir / "b.webm", [&] { weft::media::encode_video(dir / "b.webm", images, webm); });
+        weft::media::AnimatedWebpOptions wo;
         wo.lossless = false;
-        time_it("animated WebP (lossy q80, method 4)", n, dir / "b.webp", [&] { weft::nodes::write_animated_webp(dir / "b.webp", images, wo); });
-        weft::nodes::ApngOptions po;
-        time_it("APNG (level 4)", n, dir / "b.png", [&] { weft::nodes::write_apng(dir / "b.png", images, po); });
+        time_it("animated WebP (lossy q80, method 4)", n, dir / "b.webp", [&] { weft::media::write_animated_webp(dir / "b.webp", images, wo); });
+        weft::media::ApngOptions po;
+        time_it("APNG (level 4)", n, dir / "b.png", [&] { weft::media::write_apng(dir / "b.png", images, po); });
     }
     fs::remove_all(dir);
     return 0;

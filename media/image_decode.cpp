@@ -1,6 +1,7 @@
 // Image file decoding for LoadImage / LoadImageMask (see image_decode.h).
 #include "media/image_decode.h"
 
+#include "media/file_bytes.h"
 #include "media/png_io.h"
 
 #include <weft/error.h>
@@ -17,27 +18,27 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <span>
 
 namespace fs = std::filesystem;
 
-namespace weft::nodes {
+namespace weft::media {
 
 namespace {
 
-[[noreturn]] void bad_image(const fs::path& path, const std::string& why) {
-    throw Error("invalid_image", fmt::format("Cannot read image '{}': {}", path.string(), why)).at_path(path.string());
+[[noreturn]] void bad_image(std::string_view origin, const std::string& why) {
+    throw std::move(Error("invalid_image", fmt::format("Cannot read image '{}': {}", origin, why)).at_path(std::string(origin)));
 }
 
 // ---- PNG ----------------------------------------------------------------------------------------
 
-ImageFrame png_frame(const fs::path& path) {
-    const PngImage png = read_png(path);
+ImageFrame png_frame(const PngImage& png, bool scale_16bit_gray) {
     ImageFrame f;
     f.width = png.width;
     f.height = png.height;
     f.channels = png.channels;
     f.pixels.resize(png.pixels.size());
-    if (png.bit_depth == 16 && png.channels == 1) {
+    if (png.bit_depth == 16 && png.channels == 1 && scale_16bit_gray) {
         // Pillow opens 16-bit gray as mode "I"; ComfyUI scales it by 1/255 and RGB conversion
         // clips to 0..255.
         for (size_t i = 0; i < png.pixels.size(); ++i) f.pixels[i] = uint8_t(std::min<unsigned>(255u, png.pixels[i] / 255u));
@@ -63,6 +64,8 @@ void jpeg_fail(j_common_ptr cinfo) {
     (*cinfo->err->format_message)(cinfo, err->message);
     std::longjmp(err->jump, 1);
 }
+// Warnings are ignored: a JPEG cut short decodes with its missing part gray, as ComfyUI's
+// LoadImage accepts it (it retries with ImageFile.LOAD_TRUNCATED_IMAGES).
 void jpeg_quiet(j_common_ptr, int) {}
 
 struct JpegResult {
@@ -158,9 +161,9 @@ ImageFrame apply_orientation(const ImageFrame& in, int orientation) {
     return out;
 }
 
-ImageFrame jpeg_frame(const std::vector<uint8_t>& bytes, const fs::path& path) {
+ImageFrame jpeg_frame(std::string_view bytes, std::string_view path, bool exif_transpose) {
     JpegResult r;
-    if (!jpeg_decode(bytes.data(), bytes.size(), &r)) bad_image(path, std::string("corrupt JPEG data: ") + r.message);
+    if (!jpeg_decode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &r)) bad_image(path, std::string("corrupt JPEG data: ") + r.message);
     if (r.cmyk) {
         // Pillow: CMYK (Adobe files store it inverted) converted to RGB as (255-c)(255-k)/255.
         ImageFrame rgb;
@@ -179,12 +182,13 @@ ImageFrame jpeg_frame(const std::vector<uint8_t>& bytes, const fs::path& path) {
         }
         r.frame = std::move(rgb);
     }
-    return apply_orientation(r.frame, exif_orientation(r.exif));
+    return exif_transpose ? apply_orientation(r.frame, exif_orientation(r.exif)) : std::move(r.frame);
 }
 
 // ---- WebP ---------------------------------------------------------------------------------------
 
-std::vector<ImageFrame> webp_frames(const std::vector<uint8_t>& bytes, const fs::path& path) {
+std::vector<ImageFrame> webp_frames(std::string_view text, std::string_view path, bool first_frame_only) {
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
     WebPBitstreamFeatures features;
     if (WebPGetFeatures(bytes.data(), bytes.size(), &features) != VP8_STATUS_OK) bad_image(path, "corrupt WebP data");
     std::vector<ImageFrame> frames;
@@ -220,6 +224,7 @@ std::vector<ImageFrame> webp_frames(const std::vector<uint8_t>& bytes, const fs:
         f.pixels.resize(n * size_t(channels));
         for (size_t p = 0; p < n; ++p) std::memcpy(&f.pixels[p * size_t(channels)], buf + p * 4, size_t(channels));
         frames.push_back(std::move(f));
+        if (first_frame_only) break;
     }
     if (frames.empty()) bad_image(path, "animated WebP without frames");
     return frames;
@@ -242,28 +247,43 @@ std::vector<uint8_t> ImageFrame::rgba_channel(int c) const {
     return out;
 }
 
-DecodedImage decode_image_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("file_not_found", fmt::format("Cannot open image '{}'", path.string())).at_path(path.string());
-    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+std::vector<uint8_t> ImageFrame::to_rgba() const {
+    const size_t n = size_t(width) * size_t(height);
+    std::vector<uint8_t> out(n * 4);
+    for (int c = 0; c < 4; ++c) {
+        const std::vector<uint8_t> plane = rgba_channel(c);
+        for (size_t p = 0; p < n; ++p) out[p * 4 + size_t(c)] = plane[p];
+    }
+    return out;
+}
+
+DecodedImage decode_image(std::string_view bytes, std::string_view origin, const DecodeOptions& options) {
     DecodedImage img;
-    auto starts = [&](const char* magic, size_t at = 0) {
-        const size_t n = std::strlen(magic);
-        return bytes.size() >= at + n && std::memcmp(bytes.data() + at, magic, n) == 0;
+    auto starts = [&](std::string_view magic, size_t at = 0) {
+        return bytes.size() >= at + magic.size() && bytes.substr(at, magic.size()) == magic;
     };
     if (starts("\x89PNG\r\n\x1a\n")) {
         img.format = "PNG";
-        img.frames.push_back(png_frame(path));
-    } else if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
+        PngImage png = decode_png(bytes, origin);
+        img.frames.push_back(png_frame(png, options.scale_16bit_gray));
+        img.texts = std::move(png.texts);
+        img.has_transparency = png.has_transparency;
+        img.rgba_mode = png.rgba_color_type;
+    } else if (starts("\xff\xd8\xff")) {
         img.format = "JPEG";
-        img.frames.push_back(jpeg_frame(bytes, path));
+        img.frames.push_back(jpeg_frame(bytes, origin, options.exif_transpose));
     } else if (starts("RIFF") && starts("WEBP", 8)) {
         img.format = "WEBP";
-        img.frames = webp_frames(bytes, path);
+        img.frames = webp_frames(bytes, origin, options.first_frame_only);
+        img.has_transparency = img.rgba_mode = img.frames.front().has_alpha();
     } else {
-        bad_image(path, bytes.empty() ? "the file is empty" : "not a PNG, JPEG or WebP image");
+        bad_image(origin, bytes.empty() ? "the file is empty" : "not a PNG, JPEG or WebP image");
     }
     return img;
 }
 
-}  // namespace weft::nodes
+DecodedImage decode_image_file(const fs::path& path, const DecodeOptions& options) {
+    return decode_image(read_file_bytes(path), path.string(), options);
+}
+
+}  // namespace weft::media

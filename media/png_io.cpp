@@ -1,26 +1,24 @@
+// PNG encoding and decoding through libpng (see png_io.h).
 #include "media/png_io.h"
+
+#include "media/file_bytes.h"
 
 #include <weft/error.h>
 
 #include <fmt/format.h>
 #include <png.h>
 
+#include <cerrno>
 #include <csetjmp>
 #include <cstring>
-#include <cstdio>
-#include <memory>
+#include <fstream>
 #include <system_error>
 
 namespace fs = std::filesystem;
 
-namespace weft::nodes {
+namespace weft::media {
 
 namespace {
-
-struct FileCloser {
-    void operator()(FILE* f) const { if (f) std::fclose(f); }
-};
-using File = std::unique_ptr<FILE, FileCloser>;
 
 // libpng reports errors through longjmp by default; we record the message and longjmp back to
 // the setjmp in the caller, which turns it into a weft::Error after its cleanup.
@@ -41,12 +39,29 @@ bool is_ascii(std::string_view s) {
     return true;
 }
 
+void write_mem(png_structp png, png_bytep data, png_size_t n) {
+    static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), n);
+}
+void flush_mem(png_structp) {}
+
+struct MemSource {
+    const uint8_t* data;
+    size_t size, pos = 0;
+};
+
+void read_mem(png_structp png, png_bytep out, png_size_t n) {
+    auto* src = static_cast<MemSource*>(png_get_io_ptr(png));
+    if (n > src->size - src->pos) png_error(png, "truncated PNG");
+    std::memcpy(out, src->data + src->pos, n);
+    src->pos += n;
+}
+
 // The libpng calls that may longjmp back on error, kept in their own frames: after setjmp
 // returns a second time only the arguments (owned by the caller) are touched.
-bool write_body(png_structp png, png_infop info, FILE* file, const uint8_t* pixels, int width, int height,
+bool write_body(png_structp png, png_infop info, std::string* out, const uint8_t* pixels, int width, int height,
                 int channels, std::vector<png_text>& chunks, int compress_level) {
     if (setjmp(png_jmpbuf(png))) return false;
-    png_init_io(png, file);
+    png_set_write_fn(png, out, write_mem, flush_mem);
     png_set_compression_level(png, compress_level);
     static constexpr int color_types[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                           PNG_COLOR_TYPE_RGB_ALPHA};
@@ -60,13 +75,15 @@ bool write_body(png_structp png, png_infop info, FILE* file, const uint8_t* pixe
     return true;
 }
 
-bool read_body(png_structp png, png_infop info, png_infop end_info, FILE* file, PngImage& img,
+bool read_body(png_structp png, png_infop info, png_infop end_info, MemSource* src, PngImage& img,
                std::vector<uint8_t>& raw, std::vector<png_bytep>& rows) {
     if (setjmp(png_jmpbuf(png))) return false;
-    png_init_io(png, file);
+    png_set_read_fn(png, src, read_mem);
     png_read_info(png, info);
     const int color = png_get_color_type(png, info);
     const int depth = png_get_bit_depth(png, info);
+    img.rgba_color_type = color == PNG_COLOR_TYPE_RGB_ALPHA;
+    img.has_transparency = (color & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS);
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
@@ -94,32 +111,17 @@ bool read_body(png_structp png, png_infop info, png_infop end_info, FILE* file, 
             for (size_t x = 0; x < row_samples; ++x) dst[x] = row[x];
         }
     }
-    for (png_infop i : {info, end_info}) {
-        png_textp text = nullptr;
-        const int n = png_get_text(png, i, &text, nullptr);
-        for (int k = 0; k < n; ++k) {
-            const size_t len = text[k].compression > 0 ? text[k].itxt_length : text[k].text_length;
-            img.texts.push_back({text[k].key, std::string(text[k].text, len)});
-        }
-    }
     return true;
 }
 
 }  // namespace
 
-void write_png(const fs::path& path, std::span<const uint8_t> pixels, int width, int height, int channels,
-               std::span<const PngText> texts, int compress_level) {
+std::string encode_png(std::span<const uint8_t> pixels, int width, int height, int channels,
+                       std::span<const PngText> texts, int compress_level) {
     if (width <= 0 || height <= 0 || channels < 1 || channels > 4 ||
         pixels.size() != size_t(width) * size_t(height) * size_t(channels))
-        throw Error("save_failed", fmt::format("Cannot write PNG {}x{}x{} from {} bytes", width, height, channels,
-                                               pixels.size()))
-            .at_path(path.string());
-    File file(std::fopen(path.c_str(), "wb"));
-    if (!file)
-        throw Error("save_failed", fmt::format("Cannot open '{}' for writing: {}", path.string(),
-                                               std::generic_category().message(errno)))
-            .at_path(path.string());
-
+        throw Error("invalid_image", fmt::format("Cannot encode a PNG {}x{}x{} from {} bytes", width, height, channels,
+                                                 pixels.size()));
     ErrorState st;
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : nullptr;
@@ -134,78 +136,56 @@ void write_png(const fs::path& path, std::span<const uint8_t> pixels, int width,
         c.itxt_length = c.compression == PNG_ITXT_COMPRESSION_NONE ? t.text.size() : 0;
         chunks.push_back(c);
     }
-    const bool failed = !png || !info ||
-                        !write_body(png, info, file.get(), pixels.data(), width, height, channels, chunks, compress_level);
+    std::string out;
+    const bool failed = !png || !info || !write_body(png, info, &out, pixels.data(), width, height, channels, chunks, compress_level);
     png_destroy_write_struct(png ? &png : nullptr, info ? &info : nullptr);
-    const bool close_failed = std::fclose(file.release()) != 0;
-    if (failed || close_failed) {
+    if (failed)
+        throw Error("invalid_image", "PNG encoding failed: " + (st.message.empty() ? std::string("libpng error") : st.message));
+    return out;
+}
+
+void write_png(const fs::path& path, std::span<const uint8_t> pixels, int width, int height, int channels,
+               std::span<const PngText> texts, int compress_level) {
+    std::string bytes;
+    try {
+        bytes = encode_png(pixels, width, height, channels, texts, compress_level);
+    } catch (const Error& e) {
+        throw std::move(Error("save_failed", fmt::format("Cannot write PNG '{}': {}", path.string(), e.message())).at_path(path.string()));
+    }
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f)
+        throw std::move(Error("save_failed", fmt::format("Cannot open '{}' for writing: {}", path.string(),
+                                                         std::generic_category().message(errno)))
+                            .at_path(path.string()));
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    f.close();
+    if (!f) {
         std::error_code ec;
         fs::remove(path, ec);
-        throw Error("save_failed", fmt::format("Cannot write PNG '{}': {}", path.string(),
-                                               st.message.empty() ? std::string("write error") : st.message))
-            .at_path(path.string());
+        throw std::move(Error("save_failed", fmt::format("Cannot write PNG '{}': write error", path.string())).at_path(path.string()));
     }
 }
 
-PngImage read_png(const fs::path& path) {
-    File file(std::fopen(path.c_str(), "rb"));
-    if (!file)
-        throw Error("file_not_found", fmt::format("Cannot open '{}': {}", path.string(),
-                                                  std::generic_category().message(errno)))
-            .at_path(path.string());
+PngImage decode_png(std::string_view bytes, std::string_view origin) {
     PngImage img;
+    // The text chunks first: their reader also rejects what is not a PNG at all.
+    img.texts = read_png_texts(bytes, origin);
     ErrorState st;
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : nullptr;
     png_infop end_info = png ? png_create_info_struct(png) : nullptr;
     std::vector<uint8_t> raw;
     std::vector<png_bytep> rows;
-    const bool failed = !png || !info || !end_info || !read_body(png, info, end_info, file.get(), img, raw, rows);
+    MemSource src{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()};
+    const bool failed = !png || !info || !end_info || !read_body(png, info, end_info, &src, img, raw, rows);
     png_destroy_read_struct(png ? &png : nullptr, info ? &info : nullptr, end_info ? &end_info : nullptr);
     if (failed)
-        throw Error("invalid_image", fmt::format("Cannot read PNG '{}': {}", path.string(),
-                                                 st.message.empty() ? std::string("not a PNG file") : st.message))
-            .at_path(path.string());
+        throw std::move(Error("invalid_image", fmt::format("Cannot read PNG '{}': {}", origin,
+                                                           st.message.empty() ? std::string("not a PNG file") : st.message))
+                            .at_path(std::string(origin)));
     return img;
 }
 
-std::string json_ascii(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    auto escape = [&](uint32_t cp) { out += fmt::format("\\u{:04x}", cp); };
-    for (size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            out += char(c);
-            ++i;
-            continue;
-        }
-        int len = c >= 0xF0 && c < 0xF8 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-        uint32_t cp = len == 4 ? c & 0x07u : len == 3 ? c & 0x0Fu : c & 0x1Fu;
-        bool valid = len > 0 && i + size_t(len) <= s.size();
-        for (int k = 1; valid && k < len; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + size_t(k)]);
-            if ((cc & 0xC0) != 0x80) valid = false;
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        if (valid && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-                      (cp >= 0xD800 && cp <= 0xDFFF)))
-            valid = false;
-        if (!valid) {
-            escape(0xFFFD);
-            ++i;
-            continue;
-        }
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            escape(0xD800 + (cp >> 10));
-            escape(0xDC00 + (cp & 0x3FF));
-        } else {
-            escape(cp);
-        }
-        i += size_t(len);
-    }
-    return out;
-}
+PngImage read_png(const fs::path& path) { return decode_png(read_file_bytes(path), path.string()); }
 
-}  // namespace weft::nodes
+}  // namespace weft::media

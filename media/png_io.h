@@ -1,25 +1,27 @@
-// media/png_io.h — PNG files through libpng: 8-bit writing with text chunks, reading back.
-//
-// Text chunks are how ComfyUI embeds the workflow in an image: tEXt "prompt" = the API JSON and
-// one tEXt per extra_pnginfo key ("workflow" = the UI JSON). Chunks precede the image data.
+// media/png_io.h — PNG through libpng: 8-bit encoding with text chunks (in memory or to a file)
+// and decoding (from memory or a file) with the file's text chunks (read by media/png_text.h).
 #pragma once
+
+#include "media/png_text.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace weft::nodes {
+namespace weft::media {
 
-struct PngText {
-    std::string key;   // 1..79 Latin-1 characters
-    std::string text;
-};
+/// PNG bytes of interleaved 8-bit pixels (channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), rows top
+/// to bottom, zlib level `compress_level` (0..9), `texts` before the image data: plain ASCII in
+/// tEXt, anything else in an iTXt (UTF-8) chunk; keys that are no PNG keyword are skipped.
+/// Throws weft::Error("invalid_image") when the buffer does not match the size.
+std::string encode_png(std::span<const uint8_t> pixels, int width, int height, int channels,
+                       std::span<const PngText> texts = {}, int compress_level = 4);
 
-/// Writes interleaved 8-bit pixels (channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), rows top to
-/// bottom, zlib level `compress_level` (0..9). Text that is not plain ASCII goes in an iTXt (UTF-8)
-/// chunk, the rest in tEXt. Throws weft::Error naming the path on failure (no partial file left).
+/// encode_png written to `path`. Throws weft::Error("save_failed") naming the path on failure
+/// (no partial file left).
 void write_png(const std::filesystem::path& path, std::span<const uint8_t> pixels, int width, int height,
                int channels, std::span<const PngText> texts = {}, int compress_level = 4);
 
@@ -28,16 +30,17 @@ struct PngImage {
     int channels = 0;             // after expansion: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
     int bit_depth = 8;            // 8 or 16
     std::vector<uint16_t> pixels; // interleaved samples (0..255 or 0..65535 per bit_depth)
-    std::vector<PngText> texts;   // tEXt, zTXt and iTXt chunks, in file order
+    std::vector<PngText> texts;   // tEXt, zTXt, iTXt and comf chunks, in file order
+    bool rgba_color_type = false; // stored as RGB + alpha (Pillow opens it in mode "RGBA")
+    bool has_transparency = false;// an alpha channel or a tRNS chunk
 };
 
-/// Reads a PNG (palette and low bit depths expanded, tRNS turned into alpha). Throws weft::Error
-/// naming the path when the file is missing or not a valid PNG.
+/// Decodes PNG bytes (palette and low bit depths expanded, tRNS turned into alpha). Throws
+/// weft::Error("invalid_image") naming `origin` when they are not a valid PNG.
+PngImage decode_png(std::string_view bytes, std::string_view origin);
+
+/// decode_png of a file. Throws weft::Error naming the path: "file_not_found" when it cannot be
+/// read, "invalid_image" when it is not a valid PNG.
 PngImage read_png(const std::filesystem::path& path);
 
-/// JSON text with every non-ASCII character written as \uXXXX escapes (UTF-16 pairs above the
-/// BMP), as Python's json.dumps does; the result fits a tEXt chunk. Invalid UTF-8 bytes become
-/// U+FFFD.
-std::string json_ascii(std::string_view json_utf8);
-
-}  // namespace weft::nodes
+}  // namespace weft::media

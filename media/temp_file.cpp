@@ -10,7 +10,7 @@
 
 namespace fs = std::filesystem;
 
-namespace weft::nodes {
+namespace weft::media {
 
 TempFile::TempFile(fs::path final_path) : final_(std::move(final_path)) {
     std::random_device rd;
@@ -31,4 +31,4 @@ void TempFile::commit() {
     committed_ = true;
 }
 
-}  // namespace weft::nodes
+}  // namespace weft::media

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-namespace weft::nodes {
+namespace weft::media {
 
 class TempFile {
 public:
@@ -24,4 +24,4 @@ private:
     bool committed_ = false;
 };
 
-}  // namespace weft::nodes
+}  // namespace weft::media

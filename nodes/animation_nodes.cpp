@@ -1,7 +1,7 @@
 // SaveAnimatedWEBP and SaveAnimatedPNG: IMAGE batches as one animated file, workflow embedded.
 #include "nodes/node_errors.h"
-#include "nodes/animated_webp.h"
-#include "nodes/apng.h"
+#include "media/animated_webp.h"
+#include "media/apng.h"
 #include "nodes/image_pixels.h"
 #include "nodes/node_families.h"
 #include "nodes/output_path.h"
@@ -49,7 +49,7 @@ void register_animation_nodes(NodeRegistry& r) {
                                .hidden("extra_pnginfo", Hidden::ExtraPngInfo)
                                .output_node()};
         def.execute = [](NodeContext& ctx) {
-            AnimatedWebpOptions o;
+            media::AnimatedWebpOptions o;
             o.fps = ctx.get_float("fps");
             o.lossless = ctx.get_bool("lossless");
             o.quality = int(ctx.get_int("quality"));
@@ -58,12 +58,12 @@ void register_animation_nodes(NodeRegistry& r) {
             // ComfyUI's EXIF layout: "prompt:<json>" in Model (0x0110), extra_pnginfo keys from
             // Make (0x010F) downwards.
             std::vector<std::pair<uint16_t, std::string>> exif;
-            if (!ctx.prompt_json().empty()) exif.emplace_back(0x0110, "prompt:" + json_ascii(ctx.prompt_json()));
+            if (!ctx.prompt_json().empty()) exif.emplace_back(0x0110, "prompt:" + media::json_ascii(ctx.prompt_json()));
             uint16_t tag = 0x010F;
-            for (const auto& [key, json] : ctx.extra_pnginfo()) exif.emplace_back(tag--, key + ":" + json_ascii(json));
-            if (!exif.empty()) o.exif = exif_ascii_tiff(exif);
+            for (const auto& [key, json] : ctx.extra_pnginfo()) exif.emplace_back(tag--, key + ":" + media::json_ascii(json));
+            if (!exif.empty()) o.exif = media::exif_ascii_tiff(exif);
             ctx.set_ui(save_animation(ctx, "webp", [&](const auto& path, const Tensor& batch, const auto& on_frame) {
-                write_animated_webp(path, batch, o, on_frame);
+                media::write_animated_webp(path, batch, o, on_frame);
             }));
         };
         r.add(std::move(def));
@@ -75,13 +75,13 @@ void register_animation_nodes(NodeRegistry& r) {
                                .hidden("extra_pnginfo", Hidden::ExtraPngInfo)
                                .output_node()};
         def.execute = [](NodeContext& ctx) {
-            ApngOptions o;
+            media::ApngOptions o;
             o.fps = ctx.get_float("fps");
             o.compress_level = int(ctx.get_int("compress_level"));
-            if (!ctx.prompt_json().empty()) o.comf.push_back({"prompt", json_ascii(ctx.prompt_json())});
-            for (const auto& [key, json] : ctx.extra_pnginfo()) o.comf.push_back({key, json_ascii(json)});
+            if (!ctx.prompt_json().empty()) o.comf.push_back({"prompt", media::json_ascii(ctx.prompt_json())});
+            for (const auto& [key, json] : ctx.extra_pnginfo()) o.comf.push_back({key, media::json_ascii(json)});
             ctx.set_ui(save_animation(ctx, "png", [&](const auto& path, const Tensor& batch, const auto& on_frame) {
-                write_apng(path, batch, o, on_frame);
+                media::write_apng(path, batch, o, on_frame);
             }));
         };
         r.add(std::move(def));

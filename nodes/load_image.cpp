@@ -12,9 +12,9 @@ namespace {
 
 const std::vector<std::string> kImageExtensions = {".png", ".jpg", ".jpeg", ".webp", ".jfif", ".apng"};
 
-DecodedImage load(const NodeContext& ctx, const std::filesystem::path& path) {
+media::DecodedImage load(const NodeContext& ctx, const std::filesystem::path& path) {
     try {
-        return decode_image_file(path);
+        return media::decode_image_file(path);
     } catch (Error& e) {
         e.at_node(ctx.node_id()).at_input("image");
         throw;
@@ -43,12 +43,12 @@ void register_load_image_nodes(NodeRegistry& r) {
                                .output("MASK")};
         add_picked_file_checks(def, "image", "Invalid image file");
         def.execute = [](NodeContext& ctx) {
-            const DecodedImage img = load(ctx, picked_file(ctx, "image"));
+            const media::DecodedImage img = load(ctx, picked_file(ctx, "image"));
             // Every frame of the first frame's size becomes a batch item (others are skipped);
             // RGB values, and mask = 1 - alpha, or a 64x64 zero mask without alpha.
             const int64_t w = img.frames.front().width, h = img.frames.front().height;
             std::vector<Tensor> images, masks;
-            for (const ImageFrame& f : img.frames) {
+            for (const media::ImageFrame& f : img.frames) {
                 if (f.width != w || f.height != h) continue;
                 Tensor rgb = Tensor::zeros({1, h, w, 3});
                 float* d = rgb.data<float>();
@@ -78,8 +78,8 @@ void register_load_image_nodes(NodeRegistry& r) {
                                .output("MASK")};
         add_picked_file_checks(def, "image", "Invalid image file");
         def.execute = [](NodeContext& ctx) {
-            const DecodedImage img = load(ctx, picked_file(ctx, "image"));
-            const ImageFrame& f = img.frames.front();
+            const media::DecodedImage img = load(ctx, picked_file(ctx, "image"));
+            const media::ImageFrame& f = img.frames.front();
             const std::string& channel = ctx.get_string("channel");
             const int c = channel == "red" ? 0 : channel == "green" ? 1 : channel == "blue" ? 2 : 3;
             // The image is seen as RGBA (no alpha = opaque); the alpha channel is inverted.

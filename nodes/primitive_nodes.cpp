@@ -134,7 +134,7 @@ std::string preview_text(const Value& v) {
         case Value::Kind::Float: return python_float(v.as_float());
         default: {
             std::string out;
-            if (python_json(out, v)) return json_ascii(out);
+            if (python_json(out, v)) return media::json_ascii(out);
             return v.describe();
         }
     }

@@ -34,9 +34,9 @@ Dict save_images(NodeContext& ctx, const fs::path& base, const std::string& pref
         throw;
     }
 
-    std::vector<PngText> texts;
-    if (!ctx.prompt_json().empty()) texts.push_back({"prompt", json_ascii(ctx.prompt_json())});
-    for (const auto& [key, json] : ctx.extra_pnginfo()) texts.push_back({key, json_ascii(json)});
+    std::vector<media::PngText> texts;
+    if (!ctx.prompt_json().empty()) texts.push_back({"prompt", media::json_ascii(ctx.prompt_json())});
+    for (const auto& [key, json] : ctx.extra_pnginfo()) texts.push_back({key, media::json_ascii(json)});
 
     List results;
     int64_t counter = where.counter;
@@ -46,7 +46,7 @@ Dict save_images(NodeContext& ctx, const fs::path& base, const std::string& pref
         replace_all(name, "%batch_num%", std::to_string(b));
         const std::string file = fmt::format("{}_{:05}_.png", name, counter++);
         const std::vector<uint8_t> pixels = image_item_to_u8(batch, b);
-        write_png(where.folder / file, pixels, int(width), int(height), int(channels), texts, level);
+        media::write_png(where.folder / file, pixels, int(width), int(height), int(channels), texts, level);
         results.push_back(Dict{{"filename", file}, {"subfolder", where.subfolder}, {"type", type}});
     }
     return Dict{{"images", std::move(results)}};

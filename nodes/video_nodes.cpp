@@ -5,8 +5,8 @@
 #include "nodes/node_families.h"
 #include "nodes/output_path.h"
 #include "media/png_io.h"
-#include "nodes/video_decode.h"
-#include "nodes/video_encode.h"
+#include "media/video_decode.h"
+#include "media/video_encode.h"
 #include "nodes/video_value.h"
 
 #include <weft/node.h>
@@ -27,14 +27,14 @@ const std::vector<std::string> kVideoExtensions = {".mp4", ".webm", ".mkv", ".mo
 std::vector<std::pair<std::string, std::string>> video_metadata(const NodeContext& ctx, bool prompt_first) {
     std::vector<std::pair<std::string, std::string>> m;
     const bool has_prompt = !ctx.prompt_json().empty();
-    if (prompt_first && has_prompt) m.emplace_back("prompt", json_ascii(ctx.prompt_json()));
-    for (const auto& [key, json] : ctx.extra_pnginfo()) m.emplace_back(key, json_ascii(json));
-    if (!prompt_first && has_prompt) m.emplace_back("prompt", json_ascii(ctx.prompt_json()));
+    if (prompt_first && has_prompt) m.emplace_back("prompt", media::json_ascii(ctx.prompt_json()));
+    for (const auto& [key, json] : ctx.extra_pnginfo()) m.emplace_back(key, media::json_ascii(json));
+    if (!prompt_first && has_prompt) m.emplace_back("prompt", media::json_ascii(ctx.prompt_json()));
     return m;
 }
 
 // Encodes `images` to "<prefix>_<counter>_.<ext>" in the output folder; returns the ui result.
-Dict save_video_file(NodeContext& ctx, const Tensor& images, const std::string& ext, VideoEncodeOptions options) {
+Dict save_video_file(NodeContext& ctx, const Tensor& images, const std::string& ext, media::VideoEncodeOptions options) {
     const Tensor batch = at_node(ctx, "images", [&] { return image_batch_f32(images, "images"); });
     const SavePath where = at_node(ctx, "filename_prefix", [&] {
         return resolve_save_path(ctx.get_string("filename_prefix"), ctx.folders().output, batch.size(2), batch.size(1));
@@ -42,7 +42,7 @@ Dict save_video_file(NodeContext& ctx, const Tensor& images, const std::string& 
     const std::string file = fmt::format("{}_{:05}_.{}", where.filename, where.counter, ext);
     const int64_t n = batch.size(0);
     at_node(ctx, "", [&] {
-        encode_video(where.folder / file, batch, options, [&](int64_t i) { ctx.progress(double(i), double(n)); });
+        media::encode_video(where.folder / file, batch, options, [&](int64_t i) { ctx.progress(double(i), double(n)); });
     });
     List results{Dict{{"filename", file}, {"subfolder", where.subfolder}, {"type", "output"}}};
     return Dict{{"images", std::move(results)}, {"animated", List{true}}};
@@ -67,7 +67,7 @@ void register_video_nodes(NodeRegistry& r) {
             const fs::path path = picked_file(ctx, "file");
             // Reading the headers now reports a file FFmpeg cannot decode at this node; the
             // frames are decoded when asked for.
-            at_node(ctx, "file", [&] { return probe_video_file(path); });
+            at_node(ctx, "file", [&] { return media::probe_video_file(path); });
             ctx.set_output(0, Video::to_value(Video::from_file(path)));
         };
         r.add(std::move(def));
@@ -121,7 +121,7 @@ void register_video_nodes(NodeRegistry& r) {
         def.execute = [](NodeContext& ctx) {
             const auto video = at_node(ctx, "video", [&] { return ctx.get_object<Video>("video"); });
             const VideoComponents c = at_node(ctx, "video", [&] { return video->components(); });
-            VideoEncodeOptions o;
+            media::VideoEncodeOptions o;
             o.container = "mp4";  // "auto" is MP4/H.264
             o.codec = "h264";
             o.fps = c.fps > 0 ? c.fps : 30.0;
@@ -143,7 +143,7 @@ void register_video_nodes(NodeRegistry& r) {
                                                     .required(Input::floating("crf", 32.0).min(0).max(63.0).step(1))
                                                     .output_node())};
         def.execute = [](NodeContext& ctx) {
-            VideoEncodeOptions o;
+            media::VideoEncodeOptions o;
             o.container = "webm";
             o.codec = ctx.get_string("codec");
             o.fps = ctx.get_float("fps");

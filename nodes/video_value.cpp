@@ -1,7 +1,7 @@
 // The VIDEO value and AUDIO dict conversions.
 #include "nodes/video_value.h"
 
-#include "nodes/video_decode.h"
+#include "media/video_decode.h"
 
 #include <weft/error.h>
 
@@ -45,7 +45,7 @@ std::shared_ptr<const Video> Video::from_file(std::filesystem::path path) {
 }
 
 VideoComponents Video::components() const {
-    if (is_file()) return decode_video_file(source_);
+    if (is_file()) return media::decode_video_file(source_);
     return frames_;
 }
 

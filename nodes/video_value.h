@@ -4,6 +4,8 @@
 // {"waveform": F32 [1, channels, samples], "sample_rate": INT}.
 #pragma once
 
+#include "media/video_frames.h"
+
 #include <weft/tensor.h>
 #include <weft/value.h>
 
@@ -13,22 +15,14 @@
 
 namespace weft::nodes {
 
-struct AudioTrack {
-    Tensor waveform;          // F32 [1, channels, samples] in -1..1
-    int64_t sample_rate = 0;
-};
+using media::AudioTrack;
+using media::VideoComponents;
 
 /// An AUDIO value as a track; throws weft::Error("invalid_input_type") naming `what` when `v`
 /// is not {"waveform": tensor, "sample_rate": int}.
 AudioTrack audio_from_value(const Value& v, std::string_view what = "audio");
 /// The AUDIO dict of a track.
 Value audio_to_value(const AudioTrack& a);
-
-struct VideoComponents {
-    Tensor images;                     // F32 [N, H, W, 3]
-    std::optional<AudioTrack> audio;
-    double fps = 0;
-};
 
 class Video {
 public:

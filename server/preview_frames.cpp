@@ -1,6 +1,6 @@
 #include "preview_frames.h"
 
-#include "image_encode.h"
+#include "media/image_encode.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +27,7 @@ std::string preview_jpeg(const Event& e) {
     const Tensor img = e.image.contiguous();
     if (img.dtype() != DType::U8 || img.dim() != 3 || img.size(2) != 3)
         throw Error("invalid_preview", "a preview image must be U8 [H, W, 3], got " + img.describe());
-    return encode_jpeg(std::span<const uint8_t>(img.data<uint8_t>(), size_t(img.numel())), int(img.size(1)), int(img.size(0)),
+    return media::encode_jpeg(std::span<const uint8_t>(img.data<uint8_t>(), size_t(img.numel())), int(img.size(1)), int(img.size(0)),
                        kPreviewJpegQuality);
 }
 

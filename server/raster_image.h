@@ -1,9 +1,12 @@
-// server/raster_image.h — image files decoded the way ComfyUI's routes open them with Pillow: the
-// first frame of a PNG, JPEG or WebP as 8-bit RGBA, plus what Pillow would report about it (its
-// mode, its PNG text chunks). Used by GET /view (preview=, channel=) and POST /upload/mask.
+// server/raster_image.h — image files as ComfyUI's routes open them with Pillow: the first frame
+// of a PNG, JPEG or WebP as 8-bit RGBA, plus what Pillow would report about it (its mode, its PNG
+// text chunks). Used by GET /view (preview=, channel=) and POST /upload/mask. The decoding is
+// media/'s (media/image_decode.h); this is the routes' view of its result.
 //
 // Thread safety: pure functions.
 #pragma once
+
+#include "media/png_text.h"
 
 #include <cstdint>
 #include <string>
@@ -11,13 +14,6 @@
 #include <vector>
 
 namespace weft::server {
-
-/// One PNG text chunk (tEXt, zTXt or iTXt), bytes as stored: Latin-1 for tEXt/zTXt, UTF-8 for iTXt.
-struct PngTextChunk {
-    std::string key;
-    std::string text;
-    bool international = false;  // an iTXt chunk
-};
 
 struct RasterImage {
     int width = 0, height = 0;
@@ -30,7 +26,7 @@ struct RasterImage {
     /// alpha): only then does ComfyUI's /view?channel=a read the file's alpha.
     bool rgba_mode = false;
     /// PNG text chunks in file order (empty for other formats).
-    std::vector<PngTextChunk> texts;
+    std::vector<media::PngText> texts;
 
     /// The pixels without alpha, interleaved RGB.
     std::vector<uint8_t> rgb() const;
@@ -38,8 +34,9 @@ struct RasterImage {
     std::vector<uint8_t> alpha() const;
 };
 
-/// Decodes the first frame of a PNG, JPEG or WebP (detected from the content). Throws
-/// weft::Error("invalid_image") for anything else or corrupt data.
+/// Decodes the first frame of a PNG, JPEG or WebP (detected from the content) as Pillow's
+/// Image.open does (no EXIF transpose). Throws weft::Error("invalid_image") for anything else or
+/// corrupt data.
 RasterImage decode_raster(std::string_view bytes);
 
 }  // namespace weft::server

@@ -2,7 +2,8 @@
 // belongs to (its alpha becomes the image's alpha) and saved as PNG.
 #include "folder_types.h"
 #include "http_response.h"
-#include "image_encode.h"
+#include "media/image_encode.h"
+#include "media/png_io.h"
 #include "multipart.h"
 #include "paths.h"
 #include "raster_image.h"
@@ -102,7 +103,7 @@ std::string merge_mask(const fs::path& original_path, const std::string& mask_by
         throw HttpError{http::status::bad_request, "invalid_image",
                         fmt::format("the mask is {}x{} but the original image is {}x{}", mask.width, mask.height, original.width, original.height)};
     for (size_t i = 3; i < original.rgba.size(); i += 4) original.rgba[i] = mask.rgba[i];
-    return encode_png(original.rgba, original.width, original.height, 4, original.texts, 4);
+    return media::encode_png(original.rgba, original.width, original.height, 4, original.texts, 4);
 }
 
 Response upload(ServerState& s, const RouteRequest& r, bool mask) {

@@ -1,7 +1,8 @@
 #include "view_variant.h"
 
 #include "http_response.h"
-#include "image_encode.h"
+#include "media/image_encode.h"
+#include "media/png_io.h"
 #include "raster_image.h"
 
 #include <weft/error.h>
@@ -59,9 +60,9 @@ std::optional<ViewVariant> view_variant(std::string_view file_bytes, const std::
         const bool rgb_only = p.format == "jpeg" || channel == "rgb" || !img.has_transparency;
         ViewVariant v;
         v.content_type = "image/" + p.format;
-        if (p.format == "jpeg") v.body = encode_jpeg(img.rgb(), img.width, img.height, p.quality);
-        else if (rgb_only) v.body = encode_webp(img.rgb(), img.width, img.height, 3, p.quality);
-        else v.body = encode_webp(img.rgba, img.width, img.height, 4, p.quality);
+        if (p.format == "jpeg") v.body = media::encode_jpeg(img.rgb(), img.width, img.height, p.quality);
+        else if (rgb_only) v.body = media::encode_webp(img.rgb(), img.width, img.height, 3, p.quality);
+        else v.body = media::encode_webp(img.rgba, img.width, img.height, 4, p.quality);
         return v;
     }
     if (!channel || *channel == "rgba") return std::nullopt;
@@ -69,12 +70,12 @@ std::optional<ViewVariant> view_variant(std::string_view file_bytes, const std::
     ViewVariant v;
     v.content_type = "image/png";
     if (*channel == "rgb") {
-        v.body = encode_png(img.rgb(), img.width, img.height, 3);
+        v.body = media::encode_png(img.rgb(), img.width, img.height, 3);
     } else {
         // A black image carrying the alpha: opaque everywhere unless the file is RGBA.
         std::vector<uint8_t> out(size_t(img.width) * size_t(img.height) * 4, 0);
         for (size_t i = 0, n = out.size() / 4; i < n; ++i) out[i * 4 + 3] = img.rgba_mode ? img.rgba[i * 4 + 3] : 255;
-        v.body = encode_png(out, img.width, img.height, 4);
+        v.body = media::encode_png(out, img.width, img.height, 4);
     }
     return v;
 }

@@ -64,7 +64,7 @@ TEST_F(CliConvert, ImagesSavedByARunCarryTheirWorkflow) {
     ASSERT_EQ(c.exit_code, 0) << c.err;
     EXPECT_EQ(strip_meta(json::parse(c.out)), strip_meta(json::parse(weft::testing::read_text_file(example("invert.json")))));
     // Both chunks are there: the API prompt and the UI workflow it came from.
-    weft::nodes::PngImage first = weft::nodes::read_png(png);
+    weft::media::PngImage first = weft::media::read_png(png);
     std::map<std::string, std::string> chunks;
     for (const auto& t : first.texts) chunks[t.key] = t.text;
     ASSERT_TRUE(chunks.count("prompt")) << "no prompt chunk";
@@ -78,7 +78,7 @@ TEST_F(CliConvert, ImagesSavedByARunCarryTheirWorkflow) {
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "again"))
         if (e.path().extension() == ".png") png2 = e.path();
     ASSERT_FALSE(png2.empty()) << "the second run saved no PNG";
-    weft::nodes::PngImage second = weft::nodes::read_png(png2);
+    weft::media::PngImage second = weft::media::read_png(png2);
     EXPECT_EQ(second.width, first.width);
     EXPECT_EQ(second.height, first.height);
     EXPECT_EQ(second.pixels, first.pixels);

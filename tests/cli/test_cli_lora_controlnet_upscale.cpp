@@ -27,7 +27,7 @@ protected:
     }
 
     /// Runs the workflows in one `weft run`; returns the saved pictures in order.
-    std::vector<weft::nodes::PngImage> run(const std::vector<nlohmann::json>& wfs) {
+    std::vector<weft::media::PngImage> run(const std::vector<nlohmann::json>& wfs) {
         std::vector<std::string> args = {"run"};
         for (size_t i = 0; i < wfs.size(); ++i) args.push_back(workflow("wf" + std::to_string(i) + ".json", wfs[i]));
         for (const std::string& a : {std::string("--models"), models().string(), std::string("--output-dir"), (dir / "out").string(),
@@ -35,17 +35,17 @@ protected:
             args.push_back(a);
         const ProcessResult r = weft(args);
         EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-        std::vector<weft::nodes::PngImage> pngs;
+        std::vector<weft::media::PngImage> pngs;
         for (const nlohmann::json& line : json_lines(r.out)) {
             EXPECT_EQ(line["status"], "success") << line.dump(2);
             if (line["status"] != "success") continue;
-            pngs.push_back(weft::nodes::read_png(line["outputs"]["9"]["images"][0]["path"].get<std::string>()));
+            pngs.push_back(weft::media::read_png(line["outputs"]["9"]["images"][0]["path"].get<std::string>()));
         }
         return pngs;
     }
 };
 
-int max_difference(const weft::nodes::PngImage& a, const weft::nodes::PngImage& b) {
+int max_difference(const weft::media::PngImage& a, const weft::media::PngImage& b) {
     int worst = 0;
     for (size_t i = 0; i < a.pixels.size() && i < b.pixels.size(); ++i) worst = std::max(worst, std::abs(int(a.pixels[i]) - int(b.pixels[i])));
     return worst;

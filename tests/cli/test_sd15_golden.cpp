@@ -49,7 +49,7 @@ double relative_error(const Tensor& got, const Tensor& want) {
 }
 
 int max_pixel_difference(const fs::path& a, const fs::path& b) {
-    nodes::PngImage x = nodes::read_png(a), y = nodes::read_png(b);
+    media::PngImage x = media::read_png(a), y = media::read_png(b);
     EXPECT_EQ(x.width, y.width);
     EXPECT_EQ(x.height, y.height);
     EXPECT_EQ(x.channels, y.channels);

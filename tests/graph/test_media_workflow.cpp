@@ -2,6 +2,7 @@
 // orders), MP4 mdta keys/ilst, Matroska SimpleTags; prompt preferred over workflow; clear errors
 // for broken structures and files without a workflow.
 #include "graph/media_workflow.h"
+#include "media/embedded_metadata.h"
 
 #include <weft/weft.h>
 
@@ -81,8 +82,8 @@ std::string mkv_with_tags(const std::vector<std::pair<std::string, std::string>>
 TEST(MediaWorkflow, WebpExifInEitherByteOrder) {
     for (bool little : {true, false}) {
         const std::string file = webp_with_exif(tiff({{0x010F, "workflow:{\"nodes\": []}"}, {0x0110, "prompt:" + kPrompt}}, little));
-        ASSERT_TRUE(weft::graph::is_media_container(file));
-        const auto entries = weft::graph::media_metadata(file, "x.webp");
+        ASSERT_TRUE(weft::media::is_media_container(file));
+        const auto entries = weft::media::read_media_metadata(file, "x.webp");
         ASSERT_EQ(entries.size(), 2u);
         EXPECT_EQ(entries[0].first, "workflow");
         EXPECT_EQ(entries[1].first, "prompt");
@@ -97,7 +98,7 @@ TEST(MediaWorkflow, WebpExifInEitherByteOrder) {
 
 TEST(MediaWorkflow, Mp4MdtaKeys) {
     const std::string file = mp4_with_metadata({{"workflow", "{}"}, {"prompt", kPrompt}, {"encoder", "Lavf"}});
-    const auto entries = weft::graph::media_metadata(file, "x.mp4");
+    const auto entries = weft::media::read_media_metadata(file, "x.mp4");
     ASSERT_EQ(entries.size(), 3u);
     EXPECT_EQ(entries[1], (std::pair<std::string, std::string>{"prompt", kPrompt}));
     EXPECT_EQ(weft::Workflow::parse(file, "x.mp4").nodes().at(0).class_type, "EmptyImage");
@@ -105,7 +106,7 @@ TEST(MediaWorkflow, Mp4MdtaKeys) {
 
 TEST(MediaWorkflow, MatroskaTagsCaseInsensitive) {
     const std::string file = mkv_with_tags({{"ENCODER", "Lavf"}, {"PROMPT", kPrompt}});
-    const auto entries = weft::graph::media_metadata(file, "x.webm");
+    const auto entries = weft::media::read_media_metadata(file, "x.webm");
     ASSERT_EQ(entries.size(), 2u);
     EXPECT_EQ(entries[1].first, "PROMPT");
     EXPECT_EQ(weft::Workflow::parse(file, "x.webm").nodes().at(0).class_type, "EmptyImage");

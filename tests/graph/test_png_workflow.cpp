@@ -1,6 +1,7 @@
 // Workflows embedded in PNG text chunks: tEXt/zTXt/iTXt, the prompt chunk preferred over the
 // workflow chunk, and clear errors for PNGs without either.
 #include "graph/png_workflow.h"
+#include "media/png_text.h"
 
 #include <unistd.h>
 #include <weft/error.h>
@@ -75,12 +76,12 @@ const NodeRegistry& registry() {
 TEST(PngWorkflow, ReadsEveryKindOfTextChunk) {
     std::string bytes = png(text_chunk("plain", "a\xe9") + ztxt_chunk("zipped", "compressed text"),
                             itxt_chunk("intl", "\xc3\xa9t\xc3\xa9", false) + itxt_chunk("intlz", "zipped \xc3\xa9", true));
-    auto chunks = graph::png_text_chunks(bytes, "x.png");
+    auto chunks = media::read_png_texts(bytes, "x.png");
     ASSERT_EQ(chunks.size(), 4u);
-    EXPECT_EQ(chunks[0], (std::pair<std::string, std::string>{"plain", "a\xc3\xa9"}));  // Latin-1 -> UTF-8
-    EXPECT_EQ(chunks[1].second, "compressed text");
-    EXPECT_EQ(chunks[2].second, "\xc3\xa9t\xc3\xa9");
-    EXPECT_EQ(chunks[3], (std::pair<std::string, std::string>{"intlz", "zipped \xc3\xa9"}));
+    EXPECT_EQ(chunks[0], (media::PngText{"plain", "a\xc3\xa9"}));  // Latin-1 -> UTF-8
+    EXPECT_EQ(chunks[1].text, "compressed text");
+    EXPECT_EQ(chunks[2].text, "\xc3\xa9t\xc3\xa9");
+    EXPECT_EQ(chunks[3], (media::PngText{"intlz", "zipped \xc3\xa9"}));
 }
 
 TEST(PngWorkflow, PromptChunkIsPreferred) {

@@ -78,7 +78,7 @@ protected:
         std::vector<uint8_t> px(48 * 80 * 3);
         for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>((i * 37 + (i / 240) * 11) % 256);
         fs::create_directories(nr.folders().input);
-        nodes::write_png(nr.folders().input / "hint.png", px, 80, 48, 3);
+        media::write_png(nr.folders().input / "hint.png", px, 80, 48, 3);
     }
     static void TearDownTestSuite() { shared.reset(); }
 

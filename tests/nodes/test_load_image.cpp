@@ -86,7 +86,7 @@ float px(const Tensor& t, int64_t b, int64_t y, int64_t x, int64_t c) { return a
 
 TEST_F(LoadImageTest, PngWithAlphaGivesRgbAndInvertedAlphaMask) {
     const std::vector<uint8_t> rgba = {255, 0, 0, 255, 0, 128, 0, 0, 10, 20, 30, 64, 1, 2, 3, 200, 4, 5, 6, 7, 250, 251, 252, 253};
-    nodes::write_png(in("a.png"), rgba, 3, 2, 4);
+    media::write_png(in("a.png"), rgba, 3, 2, 4);
     NodeRun r = load("a.png");
     ASSERT_TRUE(r.ok()) << r.error_text();
     const Tensor& img = r.tensor(0);
@@ -100,7 +100,7 @@ TEST_F(LoadImageTest, PngWithAlphaGivesRgbAndInvertedAlphaMask) {
 }
 
 TEST_F(LoadImageTest, GrayPngIsReplicatedWithEmpty64x64Mask) {
-    nodes::write_png(in("g.png"), std::vector<uint8_t>{0, 51, 102, 255}, 2, 2, 1);
+    media::write_png(in("g.png"), std::vector<uint8_t>{0, 51, 102, 255}, 2, 2, 1);
     NodeRun r = load("g.png");
     ASSERT_TRUE(r.ok()) << r.error_text();
     EXPECT_FLOAT_EQ(px(r.tensor(0), 0, 0, 1, 2), 0.2f);
@@ -203,7 +203,7 @@ TEST_F(LoadImageTest, MissingFileFailsValidation) {
 }
 
 TEST_F(LoadImageTest, ComboListsImageFilesOfTheInputFolder) {
-    nodes::write_png(in("b.png"), std::vector<uint8_t>{1}, 1, 1, 1);
+    media::write_png(in("b.png"), std::vector<uint8_t>{1}, 1, 1, 1);
     write_bytes(in("a.JPG"), encode_jpeg(halves(2, 2), 2, 2));
     write_bytes(in("notes.txt"), "x");
     fs::create_directories(in("sub.png"));
@@ -214,13 +214,13 @@ TEST_F(LoadImageTest, ComboListsImageFilesOfTheInputFolder) {
 }
 
 TEST_F(LoadImageTest, FingerprintFollowsFileContent) {
-    nodes::write_png(in("f.png"), std::vector<uint8_t>{10, 20, 30}, 1, 1, 3);
+    media::write_png(in("f.png"), std::vector<uint8_t>{10, 20, 30}, 1, 1, 3);
     NodeRun first = load("f.png");
     ASSERT_TRUE(first.ok()) << first.error_text();
     NodeRun again = load("f.png");
     ASSERT_TRUE(again.ok());
     EXPECT_NE(std::find(again.result.cached.begin(), again.result.cached.end(), "n"), again.result.cached.end());
-    nodes::write_png(in("f.png"), std::vector<uint8_t>{40, 20, 30}, 1, 1, 3);
+    media::write_png(in("f.png"), std::vector<uint8_t>{40, 20, 30}, 1, 1, 3);
     NodeRun changed = load("f.png");
     ASSERT_TRUE(changed.ok());
     EXPECT_NE(std::find(changed.result.executed.begin(), changed.result.executed.end(), "n"), changed.result.executed.end());
@@ -229,7 +229,7 @@ TEST_F(LoadImageTest, FingerprintFollowsFileContent) {
 
 TEST_F(LoadImageTest, LoadImageMaskPicksChannels) {
     const std::vector<uint8_t> rgba = {255, 0, 51, 255, 0, 102, 0, 51};
-    nodes::write_png(in("m.png"), rgba, 2, 1, 4);
+    media::write_png(in("m.png"), rgba, 2, 1, 4);
     auto mask = [&](const char* name, const char* channel) {
         NodeRun r = runner().run("LoadImageMask", {{"image", name}, {"channel", channel}});
         EXPECT_TRUE(r.ok()) << r.error_text();

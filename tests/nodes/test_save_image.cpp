@@ -199,12 +199,6 @@ TEST(SaveImage, EmbedsPromptAndExtraPngInfoAsTextChunks) {
     EXPECT_EQ(png.text["note"], "\"x\"");
 }
 
-TEST(SaveImage, Utf8JsonBecomesAsciiEscapes) {
-    EXPECT_EQ(weft::nodes::json_ascii("\"caf\xc3\xa9\""), "\"caf\\u00e9\"");
-    EXPECT_EQ(weft::nodes::json_ascii("\"\xf0\x9f\x98\x80\""), "\"\\ud83d\\ude00\"");
-    EXPECT_EQ(weft::nodes::json_ascii("{\"a\": 1}"), "{\"a\": 1}");
-}
-
 TEST(PreviewImage, WritesToTempWithARandomSuffix) {
     NodeRunner nr;
     weft::Workflow wf;

@@ -28,7 +28,7 @@ Tensor write_input_png(const NodeRunner& nr, const std::string& name, int w, int
     std::mt19937 rng(seed);
     for (uint8_t& p : px) p = static_cast<uint8_t>(rng() & 0xff);
     fs::create_directories(nr.folders().input);
-    nodes::write_png(nr.folders().input / name, px, w, h, 3);
+    media::write_png(nr.folders().input / name, px, w, h, 3);
     std::vector<float> v(px.size());
     for (size_t i = 0; i < px.size(); ++i) v[i] = static_cast<float>(px[i]) / 255.0f;
     return Tensor::from_vector({1, h, w, 3}, v);
@@ -72,7 +72,7 @@ TEST(UpscaleNodes, WorkflowUpscalesAndSavesThePicture) {
 
     // SaveImage wrote the upscaled picture: bytes are trunc(255·x).
     const std::string file = r.ui.at("4").at("images").as_list().at(0).as_dict().at("filename").as_string();
-    const nodes::PngImage png = nodes::read_png(nr.folders().output / file);
+    const media::PngImage png = media::read_png(nr.folders().output / file);
     ASSERT_EQ(png.width, 26);
     ASSERT_EQ(png.height, 18);
     for (int64_t i = 0; i < want.numel(); ++i)

@@ -3,8 +3,8 @@
 // workflow in EXIF / "comf" chunks as ComfyUI writes them, and ffprobe reading the files.
 #include "video_test_util.h"
 
-#include "nodes/animated_webp.h"
-#include "nodes/apng.h"
+#include "media/animated_webp.h"
+#include "media/apng.h"
 #include "media/image_decode.h"
 #include "nodes/image_pixels.h"
 #include "media/png_io.h"
@@ -74,7 +74,7 @@ TEST(AnimatedWebp, LosslessIsExactWithTimingAndMetadata) {
     EXPECT_EQ(entry.at("subfolder").as_string(), "anim");
     const fs::path file = vs.saved_file(r, "2");
 
-    const weft::nodes::AnimatedWebp webp = weft::nodes::read_animated_webp(file);
+    const weft::media::AnimatedWebp webp = weft::media::read_animated_webp(file);
     ASSERT_EQ(webp.frames.size(), 5u);
     EXPECT_EQ(webp.width, 30);
     EXPECT_EQ(webp.height, 24);
@@ -84,7 +84,7 @@ TEST(AnimatedWebp, LosslessIsExactWithTimingAndMetadata) {
         EXPECT_EQ(webp.timestamps_ms[i], int(i + 1) * 125) << "int(1000 / fps) ms per frame";
     }
     // LoadImage's decoder (libwebp's animation decoder through another path) agrees.
-    const weft::nodes::DecodedImage decoded = weft::nodes::decode_image_file(file);
+    const weft::media::DecodedImage decoded = weft::media::decode_image_file(file);
     ASSERT_EQ(decoded.frames.size(), 5u);
     for (size_t i = 0; i < 5; ++i) {
         std::vector<uint8_t> rgb;
@@ -108,7 +108,7 @@ TEST(AnimatedWebp, LossyQualityIsCloseAndSmaller) {
     const weft::RunResult lossy = vs.run(webp_workflow(VideoSession::feed(frames), 6.0, false, 90));
     const weft::RunResult exact = vs.run(webp_workflow(VideoSession::feed(frames), 6.0, true));
     ASSERT_TRUE(lossy.ok() && exact.ok()) << VideoSession::errors(lossy) << VideoSession::errors(exact);
-    const weft::nodes::AnimatedWebp webp = weft::nodes::read_animated_webp(vs.saved_file(lossy, "2"));
+    const weft::media::AnimatedWebp webp = weft::media::read_animated_webp(vs.saved_file(lossy, "2"));
     ASSERT_EQ(webp.frames.size(), 4u);
     double se = 0, n = 0;
     for (size_t i = 0; i < 4; ++i) {
@@ -147,7 +147,7 @@ TEST(AnimatedPng, ExactRoundTripWithTimingAndComfChunks) {
             const fs::path file = vs.saved_file(r, "2");
             EXPECT_EQ(file.extension(), ".png");
 
-            const weft::nodes::Apng png = weft::nodes::read_apng(file);
+            const weft::media::Apng png = weft::media::read_apng(file);
             ASSERT_EQ(png.frames.size(), 4u);
             EXPECT_EQ(png.channels, channels);
             EXPECT_EQ(png.loop_count, 0);
@@ -162,7 +162,7 @@ TEST(AnimatedPng, ExactRoundTripWithTimingAndComfChunks) {
             EXPECT_EQ(png.texts[1].text, R"({"nodes": []})");
 
             // libpng (no APNG support) sees the first frame as the still image.
-            const weft::nodes::PngImage still = weft::nodes::read_png(file);
+            const weft::media::PngImage still = weft::media::read_png(file);
             const std::vector<uint8_t> first = expected_u8(frames, 0);
             ASSERT_EQ(still.pixels.size(), first.size());
             for (size_t p = 0; p < first.size(); ++p) ASSERT_EQ(still.pixels[p], first[p]);
@@ -202,9 +202,9 @@ TEST(AnimatedPng, CorruptFilesAreClearErrors) {
     const std::string bytes = weft::testing::read_text_file(vs.saved_file(r, "2"));
     weft::testing::TempDir dir;
     weft::testing::write_text_file(dir / "cut.png", bytes.substr(0, bytes.size() - 20));
-    EXPECT_THROW(weft::nodes::read_apng(dir / "cut.png"), weft::Error);
+    EXPECT_THROW(weft::media::read_apng(dir / "cut.png"), weft::Error);
     std::string flipped = bytes;
     flipped[bytes.size() / 2] = char(~flipped[bytes.size() / 2]);
     weft::testing::write_text_file(dir / "flip.png", flipped);
-    EXPECT_THROW(weft::nodes::read_apng(dir / "flip.png"), weft::Error);
+    EXPECT_THROW(weft::media::read_apng(dir / "flip.png"), weft::Error);
 }

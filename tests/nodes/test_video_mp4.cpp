@@ -3,8 +3,8 @@
 // reads the file, audio is kept, and bad input gives clear errors without leaving files behind.
 #include "video_test_util.h"
 
-#include "nodes/video_decode.h"
-#include "nodes/video_encode.h"
+#include "media/video_decode.h"
+#include "media/video_encode.h"
 #include "nodes/video_value.h"
 
 #include <gtest/gtest.h>
@@ -63,7 +63,7 @@ TEST(VideoMp4, FramesRoundTripWithFpsQualityAndMetadata) {
     EXPECT_EQ(files_under(vs.folders().output).size(), 1u) << "no temporary file may be left";
 
     // Metadata as ComfyUI writes it: "prompt" (API JSON) and each extra_pnginfo key.
-    const weft::nodes::VideoFileInfo info = weft::nodes::probe_video_file(file);
+    const weft::media::VideoFileInfo info = weft::media::probe_video_file(file);
     EXPECT_EQ(info.codec, "h264");
     EXPECT_EQ(info.width, 128);
     EXPECT_EQ(info.height, 96);
@@ -121,7 +121,7 @@ TEST(VideoMp4, AudioIsKept) {
     wf.find("2")->link("audio", "4", 0);
     const weft::RunResult saved = vs.run(wf);
     ASSERT_TRUE(saved.ok()) << VideoSession::errors(saved);
-    const weft::nodes::VideoComponents c = weft::nodes::decode_video_file(vs.saved_file(saved, "3"));
+    const weft::media::VideoComponents c = weft::media::decode_video_file(vs.saved_file(saved, "3"));
     ASSERT_TRUE(c.audio.has_value());
     EXPECT_EQ(c.audio->sample_rate, rate);
     ASSERT_EQ(c.audio->waveform.size(1), 2);
@@ -160,9 +160,9 @@ TEST(VideoMp4, OddFrameSizeIsAClearErrorAndLeavesNoFile) {
 
 TEST(VideoMp4, ZeroFramesIsAClearError) {
     weft::testing::TempDir dir;
-    weft::nodes::VideoEncodeOptions o;
+    weft::media::VideoEncodeOptions o;
     try {
-        weft::nodes::encode_video(dir / "empty.mp4", weft::Tensor::zeros({0, 16, 16, 3}), o);
+        weft::media::encode_video(dir / "empty.mp4", weft::Tensor::zeros({0, 16, 16, 3}), o);
         FAIL() << "zero frames must not encode";
     } catch (const weft::Error& e) {
         EXPECT_EQ(e.type(), "invalid_video");
@@ -173,9 +173,9 @@ TEST(VideoMp4, ZeroFramesIsAClearError) {
 
 TEST(VideoMp4, CancelledEncodingLeavesNoFile) {
     weft::testing::TempDir dir;
-    weft::nodes::VideoEncodeOptions o;
+    weft::media::VideoEncodeOptions o;
     const weft::Tensor frames = weft::testing::video_test_frames(6, 16, 16);
-    EXPECT_THROW(weft::nodes::encode_video(dir / "x.mp4", frames, o, [](int64_t i) {
+    EXPECT_THROW(weft::media::encode_video(dir / "x.mp4", frames, o, [](int64_t i) {
         if (i == 3) throw weft::Cancelled();
     }), weft::Cancelled);
     EXPECT_TRUE(files_under(dir.path()).empty()) << "the partial file is removed";
@@ -184,14 +184,14 @@ TEST(VideoMp4, CancelledEncodingLeavesNoFile) {
 TEST(VideoMp4, CorruptTruncatedAndUnknownInputsAreClearErrors) {
     weft::testing::TempDir dir;
     const fs::path good = dir / "good.mp4";
-    weft::nodes::VideoEncodeOptions o;
+    weft::media::VideoEncodeOptions o;
     o.fps = 10;
-    weft::nodes::encode_video(good, weft::testing::video_test_frames(20, 32, 32), o);
+    weft::media::encode_video(good, weft::testing::video_test_frames(20, 32, 32), o);
     std::string bytes = weft::testing::read_text_file(good);
 
     auto expect_invalid = [](const fs::path& p, const std::string& what) {
         try {
-            weft::nodes::decode_video_file(p);
+            weft::media::decode_video_file(p);
             ADD_FAILURE() << what << " decoded without error";
         } catch (const weft::Error& e) {
             EXPECT_EQ(e.type(), "invalid_video") << what << ": " << e.what();
@@ -210,7 +210,7 @@ TEST(VideoMp4, CorruptTruncatedAndUnknownInputsAreClearErrors) {
     for (size_t i = corrupt.size() / 3; i < corrupt.size() * 2 / 3; i += 7) corrupt[i] = char(~corrupt[i]);
     weft::testing::write_text_file(dir / "corrupt.mp4", corrupt);
     try {
-        const weft::nodes::VideoComponents c = weft::nodes::decode_video_file(dir / "corrupt.mp4");
+        const weft::media::VideoComponents c = weft::media::decode_video_file(dir / "corrupt.mp4");
         // FFmpeg conceals some damage; then every frame must still be there.
         EXPECT_EQ(c.images.size(0), 20);
     } catch (const weft::Error& e) {
@@ -218,7 +218,7 @@ TEST(VideoMp4, CorruptTruncatedAndUnknownInputsAreClearErrors) {
     }
 
     try {
-        weft::nodes::probe_video_file(dir / "missing.mp4");
+        weft::media::probe_video_file(dir / "missing.mp4");
         ADD_FAILURE() << "a missing file probed";
     } catch (const weft::Error& e) {
         EXPECT_EQ(e.type(), "file_not_found");
@@ -253,7 +253,7 @@ TEST(VideoMp4, UnknownCodecIsAClearError) {
     for (size_t p = bytes.find("FMP4"); p != std::string::npos; p = bytes.find("FMP4", p)) bytes.replace(p, 4, "QZQZ");
     weft::testing::write_text_file(avi, bytes);
     try {
-        weft::nodes::decode_video_file(avi);
+        weft::media::decode_video_file(avi);
         FAIL() << "an unknown codec decoded";
     } catch (const weft::Error& e) {
         EXPECT_EQ(e.type(), "invalid_video");

@@ -2,8 +2,8 @@
 // workflow is in the Matroska tags, and ffprobe reads the file.
 #include "video_test_util.h"
 
-#include "nodes/video_decode.h"
-#include "nodes/video_encode.h"
+#include "media/video_decode.h"
+#include "media/video_encode.h"
 
 #include <gtest/gtest.h>
 
@@ -31,7 +31,7 @@ TEST(VideoWebm, Vp9RoundTripWithFpsAndMetadata) {
     const fs::path file = vs.saved_file(r, "2");
     EXPECT_EQ(file.filename(), "w_00001_.webm");
 
-    const weft::nodes::VideoFileInfo info = weft::nodes::probe_video_file(file);
+    const weft::media::VideoFileInfo info = weft::media::probe_video_file(file);
     EXPECT_EQ(info.codec, "vp9");
     // Matroska reads tag names back upper-cased.
     ASSERT_TRUE(info.metadata.count("PROMPT"));
@@ -65,12 +65,12 @@ TEST(VideoWebm, FfprobeReadsTheFile) {
 }
 
 TEST(VideoWebm, Av1WhenTheEncoderExists) {
-    if (!weft::nodes::video_encoder_available("av1")) GTEST_SKIP() << "this FFmpeg build has no libsvtav1";
+    if (!weft::media::video_encoder_available("av1")) GTEST_SKIP() << "this FFmpeg build has no libsvtav1";
     VideoSession vs;
     const weft::Tensor frames = weft::testing::video_test_frames(4, 64, 64);
     const weft::RunResult r = vs.run(webm_workflow(VideoSession::feed(frames), "av1", 8.0, 30.0));
     ASSERT_TRUE(r.ok()) << VideoSession::errors(r);
-    const weft::nodes::VideoComponents c = weft::nodes::decode_video_file(vs.saved_file(r, "2"));
+    const weft::media::VideoComponents c = weft::media::decode_video_file(vs.saved_file(r, "2"));
     EXPECT_EQ(c.images.size(0), 4);
     EXPECT_GE(weft::testing::psnr(frames, c.images), 30.0);
 }

@@ -3,8 +3,8 @@
 // and APNG files the save nodes wrote.
 #include "video_test_util.h"
 
-#include "nodes/video_decode.h"
-#include "nodes/video_encode.h"
+#include "media/video_decode.h"
+#include "media/video_encode.h"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +35,7 @@ TEST(VideoWorkflows, FramesToMp4ThenRunTheMp4Again) {
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
     const fs::path mp4 = dir / "output/video/weft_frames_00001_.mp4";
     ASSERT_TRUE(fs::exists(mp4)) << run.out;
-    const weft::nodes::VideoComponents c = weft::nodes::decode_video_file(mp4);
+    const weft::media::VideoComponents c = weft::media::decode_video_file(mp4);
     EXPECT_EQ(weft::shape_string(c.images.shape()), "[4, 64, 64, 3]");
     EXPECT_DOUBLE_EQ(c.fps, 8.0);
 
@@ -44,9 +44,9 @@ TEST(VideoWorkflows, FramesToMp4ThenRunTheMp4Again) {
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
     const fs::path mp4b = dir / "again/video/weft_frames_00001_.mp4";
     ASSERT_TRUE(fs::exists(mp4b));
-    const weft::nodes::VideoComponents c2 = weft::nodes::decode_video_file(mp4b);
+    const weft::media::VideoComponents c2 = weft::media::decode_video_file(mp4b);
     EXPECT_EQ(weft::shape_string(c2.images.shape()), "[4, 64, 64, 3]");
-    EXPECT_EQ(weft::nodes::probe_video_file(mp4b).metadata.at("prompt"), weft::nodes::probe_video_file(mp4).metadata.at("prompt"))
+    EXPECT_EQ(weft::media::probe_video_file(mp4b).metadata.at("prompt"), weft::media::probe_video_file(mp4).metadata.at("prompt"))
         << "the second run is the same workflow";
     EXPECT_GE(weft::testing::psnr(c.images, c2.images), 30.0) << "same workflow and seed: (nearly) the same frames";
 }
@@ -57,18 +57,18 @@ TEST(VideoWorkflows, VideoRescaleKeepsFpsFramesAndAudio) {
     const int64_t rate = 22050;
     weft::Tensor wave = weft::Tensor::zeros({1, 1, rate});
     for (int64_t i = 0; i < rate; ++i) wave.data<float>()[i] = 0.3f * std::sin(float(i) * 0.05f);
-    const weft::nodes::AudioTrack audio{wave, rate};
-    weft::nodes::VideoEncodeOptions o;
+    const weft::media::AudioTrack audio{wave, rate};
+    weft::media::VideoEncodeOptions o;
     o.fps = 10;
     o.audio = &audio;
     fs::create_directories(dir / "input");
-    weft::nodes::encode_video(dir / "input/input.mp4", frames, o);
+    weft::media::encode_video(dir / "input/input.mp4", frames, o);
 
     const ProcessResult run = weft_cli(dir, {"run", example("video_rescale.json").string()});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
     const fs::path out = dir / "output/video/rescaled_00001_.mp4";
     ASSERT_TRUE(fs::exists(out)) << run.out;
-    const weft::nodes::VideoComponents c = weft::nodes::decode_video_file(out);
+    const weft::media::VideoComponents c = weft::media::decode_video_file(out);
     EXPECT_EQ(weft::shape_string(c.images.shape()), "[10, 240, 320, 3]");
     EXPECT_DOUBLE_EQ(c.fps, 10.0);
     ASSERT_TRUE(c.audio.has_value()) << "the audio goes along";
@@ -105,8 +105,8 @@ TEST(VideoWorkflows, WeftRunReadsTheWorkflowBackFromEveryFormat) {
 
 TEST(VideoWorkflows, MediaWithoutAWorkflowIsAClearError) {
     TempDir dir("weft-video-cli");
-    weft::nodes::VideoEncodeOptions o;
-    weft::nodes::encode_video(dir / "bare.mp4", weft::testing::video_test_frames(2, 16, 16), o);
+    weft::media::VideoEncodeOptions o;
+    weft::media::encode_video(dir / "bare.mp4", weft::testing::video_test_frames(2, 16, 16), o);
     try {
         weft::Workflow::load(dir / "bare.mp4");
         FAIL() << "an MP4 without metadata parsed";

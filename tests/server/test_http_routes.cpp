@@ -1,5 +1,6 @@
 // The informational routes, /view, uploads and the jobs API, each answering under /api too.
-#include "server/image_encode.h"
+#include "media/image_encode.h"
+#include "media/png_io.h"
 #include "server_harness.h"
 
 #include <gtest/gtest.h>
@@ -130,8 +131,8 @@ TEST(HttpRoutes, UploadMaskNeedsAValidOriginalRef) {
     TestServer srv;
     // Real images: the mask is merged into the original (test_view_variants.cpp checks the pixels).
     const std::vector<uint8_t> pixels(2 * 2 * 4, 128);
-    write_bytes(srv.config().folders.input / "photo.png", weft::server::encode_png(pixels, 2, 2, 4));
-    const MultipartBody ok = multipart({{"image", "mask.png", weft::server::encode_png(pixels, 2, 2, 4)}},
+    write_bytes(srv.config().folders.input / "photo.png", weft::media::encode_png(pixels, 2, 2, 4));
+    const MultipartBody ok = multipart({{"image", "mask.png", weft::media::encode_png(pixels, 2, 2, 4)}},
                                        {{"original_ref", R"({"filename": "photo.png", "subfolder": "", "type": "input"})"}});
     const auto r = http_request(srv.port(), "POST", "/api/upload/mask", ok.body, ok.content_type);
     EXPECT_EQ(r.status, 200) << r.body;

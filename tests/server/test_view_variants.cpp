@@ -1,7 +1,8 @@
 // GET /view?preview= and ?channel= (re-encoded WebP/JPEG, the RGB image, the alpha channel) and
 // POST /upload/mask (the mask's alpha merged into the original image, saved as PNG with the
 // original's text chunks), pixel by pixel; and the image codecs they use.
-#include "server/image_encode.h"
+#include "media/image_encode.h"
+#include "media/png_io.h"
 #include "server/raster_image.h"
 #include "server_harness.h"
 
@@ -12,8 +13,8 @@
 
 using namespace weft::server_test;
 using weft::server::decode_raster;
-using weft::server::encode_png;
-using weft::server::PngTextChunk;
+using weft::media::encode_png;
+using weft::media::PngText;
 using weft::server::RasterImage;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -48,7 +49,7 @@ int max_rgb_diff(const RasterImage& img, const std::vector<uint8_t>& want, int c
 
 TEST(ImageCodecs, RoundTripsThroughPngJpegAndWebp) {
     const auto rgba = picture(4), rgb = picture(3);
-    const std::vector<PngTextChunk> texts = {{"prompt", "{\"1\": {}}", false}, {"note", "caf\xc3\xa9", true}};
+    const std::vector<PngText> texts = {{"prompt", "{\"1\": {}}"}, {"note", "caf\xc3\xa9"}};
     const RasterImage png = decode_raster(encode_png(rgba, kW, kH, 4, texts));
     ASSERT_EQ(png.width, kW);
     ASSERT_EQ(png.height, kH);
@@ -57,13 +58,12 @@ TEST(ImageCodecs, RoundTripsThroughPngJpegAndWebp) {
     ASSERT_EQ(png.texts.size(), 2u);
     EXPECT_EQ(png.texts[0].key, "prompt");
     EXPECT_EQ(png.texts[0].text, "{\"1\": {}}");
-    EXPECT_TRUE(png.texts[1].international);
     EXPECT_EQ(png.texts[1].text, "caf\xc3\xa9");
-    const RasterImage jpeg = decode_raster(weft::server::encode_jpeg(rgb, kW, kH, 95));
+    const RasterImage jpeg = decode_raster(weft::media::encode_jpeg(rgb, kW, kH, 95));
     ASSERT_EQ(jpeg.width, kW);
     EXPECT_LE(max_rgb_diff(jpeg, rgb, 3), 16);  // 4:2:0 chroma on a 16 x 12 gradient
     EXPECT_FALSE(jpeg.has_transparency);
-    const RasterImage webp = decode_raster(weft::server::encode_webp(rgba, kW, kH, 4, 90));
+    const RasterImage webp = decode_raster(weft::media::encode_webp(rgba, kW, kH, 4, 90));
     ASSERT_EQ(webp.height, kH);
     EXPECT_TRUE(webp.rgba_mode);
     EXPECT_THROW(decode_raster("GIF89a...."), weft::Error);
@@ -158,7 +158,7 @@ TEST(UploadMask, MergesTheMaskAlphaIntoTheOriginal) {
     TestServer srv;
     const auto& f = srv.config().folders;
     const auto rgb = picture(3);
-    const std::vector<PngTextChunk> texts = {{"workflow", "{\"nodes\": []}", false}};
+    const std::vector<PngText> texts = {{"workflow", "{\"nodes\": []}"}};
     write_bytes(f.input / "sub" / "photo.png", encode_png(rgb, kW, kH, 3, texts));
     // The mask editor's upload: an RGBA image whose alpha is the mask (its colours are ignored).
     std::vector<uint8_t> mask(size_t(kW * kH * 4));

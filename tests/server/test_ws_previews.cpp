@@ -4,7 +4,8 @@
 // none when previews are off (server option or the prompt's extra_data.preview_method).
 #include "demo_txt2img.h"
 #include "process_runner.h"
-#include "server/image_encode.h"
+#include "media/image_encode.h"
+#include "media/png_io.h"
 #include "server/raster_image.h"
 #include "server_harness.h"
 
@@ -107,7 +108,7 @@ void expect_jpeg_matches(const std::string& jpeg, const weft::Tensor& want) {
     }
     EXPECT_LT(sum / double(img.width * img.height), 10.0);
     EXPECT_LT(worst, 32.0);
-    const std::string again = weft::server::encode_jpeg(std::span<const uint8_t>(w, size_t(want.numel())), int(want.size(1)), int(want.size(0)), 95);
+    const std::string again = weft::media::encode_jpeg(std::span<const uint8_t>(w, size_t(want.numel())), int(want.size(1)), int(want.size(0)), 95);
     EXPECT_TRUE(jpeg == again) << "the frame does not carry the expected preview";
 }
 

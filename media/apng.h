@@ -1,4 +1,4 @@
-// nodes/apng.h — animated PNG (APNG) written and read by hand: Debian's libpng has no APNG
+// media/apng.h — animated PNG (APNG) written and read by hand: Debian's libpng has no APNG
 // support. Every frame is a full canvas frame (fcTL + IDAT for the first, fcTL + fdAT after),
 // deflated with zlib at the chosen level.
 //
@@ -6,7 +6,7 @@
 // it: each chunk holds "<key>\0<json>" (Latin-1), "prompt" first, then the extra_pnginfo keys.
 #pragma once
 
-#include "media/png_io.h"
+#include "media/png_text.h"
 
 #include <weft/tensor.h>
 
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace weft::nodes {
+namespace weft::media {
 
 struct ApngOptions {
     double fps = 6;               // each frame lasts int(1000 / fps) ms
@@ -36,7 +36,7 @@ struct Apng {
     std::vector<std::vector<uint8_t>> frames;  // composited canvas after each frame
     std::vector<double> delays_s;              // per frame
     int loop_count = 0;
-    std::vector<PngText> texts;                // tEXt and comf chunks, in file order
+    std::vector<PngText> texts;                // text and comf chunks, in file order (png_text.h)
 };
 
 /// Reads an 8-bit, non-interlaced PNG or APNG (gray, RGB, gray+alpha, RGBA), compositing frames
@@ -44,4 +44,4 @@ struct Apng {
 /// weft::Error("invalid_image") naming the path for corrupt or unsupported files.
 Apng read_apng(const std::filesystem::path& path);
 
-}  // namespace weft::nodes
+}  // namespace weft::media

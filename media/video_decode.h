@@ -1,15 +1,15 @@
-// nodes/video_decode.h — video files (any container and codec FFmpeg decodes) to IMAGE frames,
+// media/video_decode.h — video files (any container and codec FFmpeg decodes) to IMAGE frames,
 // frame rate, audio and container metadata.
 #pragma once
 
-#include "nodes/video_value.h"
+#include "media/video_frames.h"
 
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
 
-namespace weft::nodes {
+namespace weft::media {
 
 struct VideoFileInfo {
     int width = 0, height = 0;
@@ -32,4 +32,4 @@ VideoFileInfo probe_video_file(const std::filesystem::path& path);
 /// data (fewer frames than the container announces) and for a video without frames.
 VideoComponents decode_video_file(const std::filesystem::path& path, const std::function<void(int64_t)>& on_frame = {});
 
-}  // namespace weft::nodes
+}  // namespace weft::media

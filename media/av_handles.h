@@ -1,5 +1,5 @@
-// nodes/av_handles.h — RAII owners for the libav* objects the video reader and writer use, and
-// the text of an AVERROR code. Private to nodes/ (it includes the FFmpeg headers).
+// media/av_handles.h — RAII owners for the libav* objects the video reader and writer use, and
+// the text of an AVERROR code, the error both throw. Private to media/ (it includes the FFmpeg headers).
 #pragma once
 
 extern "C" {
@@ -10,10 +10,13 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <weft/error.h>
+
+#include <filesystem>
 #include <memory>
 #include <string>
 
-namespace weft::nodes::av {
+namespace weft::media::av {
 
 struct CodecCtxFree { void operator()(AVCodecContext* c) const { avcodec_free_context(&c); } };
 struct FrameFree { void operator()(AVFrame* f) const { av_frame_free(&f); } };
@@ -37,10 +40,15 @@ using Swr = std::unique_ptr<SwrContext, SwrFree>;
 using Input = std::unique_ptr<AVFormatContext, InputFree>;
 using Output = std::unique_ptr<AVFormatContext, OutputFree>;
 
+/// The reader's and writer's error: weft::Error("invalid_video") naming the file.
+[[noreturn]] inline void fail(const std::filesystem::path& path, const std::string& message) {
+    throw std::move(Error("invalid_video", message + ": " + path.string()).at_path(path.string()));
+}
+
 inline std::string error_text(int code) {
     char buf[AV_ERROR_MAX_STRING_SIZE] = {};
     av_strerror(code, buf, sizeof buf);
     return buf;
 }
 
-}  // namespace weft::nodes::av
+}  // namespace weft::media::av

@@ -1,4 +1,4 @@
-// nodes/animated_webp.h — animated WebP files through libwebp (WebPAnimEncoder, WebPMux for the
+// media/animated_webp.h — animated WebP files through libwebp (WebPAnimEncoder, WebPMux for the
 // EXIF chunk, WebPAnimDecoder to read back; FFmpeg 5.1 cannot decode animated WebP).
 //
 // The workflow goes in the EXIF chunk as ComfyUI's SaveAnimatedWEBP writes it: a little-endian
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace weft::nodes {
+namespace weft::media {
 
 struct AnimatedWebpOptions {
     double fps = 6;           // each frame lasts int(1000 / fps) ms
@@ -45,4 +45,4 @@ struct AnimatedWebp {
 /// Reads an (animated or still) WebP file. Throws weft::Error("invalid_image") naming the path.
 AnimatedWebp read_animated_webp(const std::filesystem::path& path);
 
-}  // namespace weft::nodes
+}  // namespace weft::media

@@ -1,10 +1,10 @@
 // Video encoding with libavformat/libavcodec 5.1 (send/receive API). FFmpeg 5.1 traps handled
 // here: packets get an explicit duration (else MP4's edit list drops the last frame) and MP4 gets
 // movflags=use_metadata_tags (else it drops custom metadata keys such as "prompt").
-#include "nodes/video_encode.h"
+#include "media/video_encode.h"
 
-#include "nodes/av_handles.h"
-#include "nodes/image_pixels.h"
+#include "media/av_handles.h"
+#include "media/image_tensor.h"
 #include "media/temp_file.h"
 
 #include <weft/error.h>
@@ -22,13 +22,11 @@ extern "C" {
 
 namespace fs = std::filesystem;
 
-namespace weft::nodes {
+namespace weft::media {
 
 namespace {
 
-[[noreturn]] void fail(const fs::path& path, const std::string& message) {
-    throw std::move(Error("invalid_video", message + ": " + path.string()).at_path(path.string()));
-}
+using av::fail;
 
 const char* encoder_name(const std::string& codec) {
     if (codec == "h264") return "libx264";
@@ -253,4 +251,4 @@ void encode_video(const fs::path& path, const Tensor& images, const VideoEncodeO
     temp.commit();
 }
 
-}  // namespace weft::nodes
+}  // namespace weft::media

@@ -1,4 +1,4 @@
-#include "nodes/image_pixels.h"
+#include "media/image_tensor.h"
 
 #include <weft/error.h>
 
@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-namespace weft::nodes {
+namespace weft::media {
 
 Tensor image_batch_f32(const Tensor& t, std::string_view what) {
     if (!t.defined()) throw Error("invalid_input_type", fmt::format("{}: no image", what));
@@ -40,4 +40,4 @@ Tensor u8_to_image(std::span<const uint8_t> pixels, int64_t height, int64_t widt
     return out;
 }
 
-}  // namespace weft::nodes
+}  // namespace weft::media

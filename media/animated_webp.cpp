@@ -1,7 +1,8 @@
 // Animated WebP writing and reading with libwebp's animation encoder, muxer and decoder.
-#include "nodes/animated_webp.h"
+#include "media/animated_webp.h"
 
-#include "nodes/image_pixels.h"
+#include "media/file_bytes.h"
+#include "media/image_tensor.h"
 #include "media/temp_file.h"
 
 #include <weft/error.h>
@@ -19,7 +20,7 @@
 
 namespace fs = std::filesystem;
 
-namespace weft::nodes {
+namespace weft::media {
 
 namespace {
 
@@ -152,9 +153,7 @@ void write_animated_webp(const fs::path& path, const Tensor& images, const Anima
 }
 
 AnimatedWebp read_animated_webp(const fs::path& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::move(Error("file_not_found", "Cannot read " + path.string()).at_path(path.string()));
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const std::string bytes = read_file_bytes(path);
     const WebPData data{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()};
 
     AnimatedWebp out;
@@ -189,4 +188,4 @@ AnimatedWebp read_animated_webp(const fs::path& path) {
     return out;
 }
 
-}  // namespace weft::nodes
+}  // namespace weft::media

@@ -1,9 +1,9 @@
-// nodes/video_encode.h — IMAGE batches to video files with libavformat/libavcodec: MP4 (H.264,
+// media/video_encode.h — IMAGE batches to video files with libavformat/libavcodec: MP4 (H.264,
 // libx264) and WebM (VP9, libvpx-vp9; AV1, libsvtav1), optional AAC audio in MP4, container
 // metadata, frames converted one at a time (no second copy of the batch).
 #pragma once
 
-#include "nodes/video_value.h"
+#include "media/video_frames.h"
 
 #include <weft/tensor.h>
 
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace weft::nodes {
+namespace weft::media {
 
 struct VideoEncodeOptions {
     std::string container = "mp4";  // "mp4" or "webm"
@@ -41,4 +41,4 @@ void encode_video(const std::filesystem::path& path, const Tensor& images, const
 /// True when this FFmpeg build has the encoder `codec` ("h264", "vp9", "av1") uses.
 bool video_encoder_available(const std::string& codec);
 
-}  // namespace weft::nodes
+}  // namespace weft::media

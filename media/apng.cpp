@@ -1,7 +1,8 @@
 // APNG writing and reading (chunk layout per the APNG specification: acTL, fcTL, fdAT).
-#include "nodes/apng.h"
+#include "media/apng.h"
 
-#include "nodes/image_pixels.h"
+#include "media/file_bytes.h"
+#include "media/image_tensor.h"
 #include "media/temp_file.h"
 
 #include <weft/error.h>
@@ -18,7 +19,7 @@
 
 namespace fs = std::filesystem;
 
-namespace weft::nodes {
+namespace weft::media {
 
 namespace {
 
@@ -221,9 +222,7 @@ void write_apng(const fs::path& path, const Tensor& images, const ApngOptions& o
 }
 
 Apng read_apng(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::move(Error("file_not_found", "Cannot read " + path.string()).at_path(path.string()));
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string bytes = read_file_bytes(path);
     if (bytes.size() < 8 || std::memcmp(bytes.data(), kSignature, 8) != 0) fail(path, "Not a PNG file");
 
     Apng out;
@@ -268,15 +267,12 @@ Apng read_apng(const fs::path& path) {
         } else if (type == "fdAT" && len >= 4) {
             if (frames.empty()) fail(path, "fdAT chunk before any fcTL");
             frames.back().data.append(reinterpret_cast<const char*>(d + 4), len - 4);
-        } else if ((type == "tEXt" || type == "comf") && len > 0) {
-            const std::string_view s(reinterpret_cast<const char*>(d), len);
-            const size_t nul = s.find('\0');
-            if (nul != std::string_view::npos) out.texts.push_back({std::string(s.substr(0, nul)), std::string(s.substr(nul + 1))});
         } else if (type == "IEND") {
             ended = true;
         }
     }
     if (!ended) fail(path, "Truncated PNG file (no IEND)");
+    out.texts = read_png_texts(bytes, path.string());
     if (out.width <= 0 || out.height <= 0) fail(path, "PNG file without a valid IHDR");
     if (bit_depth != 8 || interlace != 0 || !(color_type == 0 || color_type == 2 || color_type == 4 || color_type == 6))
         fail(path, fmt::format("Unsupported PNG layout (bit depth {}, color type {}, interlace {}): only 8-bit non-interlaced "
@@ -333,4 +329,4 @@ Apng read_apng(const fs::path& path) {
     return out;
 }
 
-}  // namespace weft::nodes
+}  // namespace weft::media

@@ -1,8 +1,8 @@
 // Video decoding with libavformat/libavcodec: demux, decode, convert each frame to RGB24 with
 // libswscale, audio to planar float with libswresample.
-#include "nodes/video_decode.h"
+#include "media/video_decode.h"
 
-#include "nodes/av_handles.h"
+#include "media/av_handles.h"
 
 #include <weft/error.h>
 
@@ -19,13 +19,11 @@ extern "C" {
 
 namespace fs = std::filesystem;
 
-namespace weft::nodes {
+namespace weft::media {
 
 namespace {
 
-[[noreturn]] void fail(const fs::path& path, const std::string& message) {
-    throw std::move(Error("invalid_video", message + ": " + path.string()).at_path(path.string()));
-}
+using av::fail;
 
 av::Input open_input(const fs::path& path) {
     std::error_code ec;
@@ -216,4 +214,4 @@ VideoComponents decode_video_file(const fs::path& path, const std::function<void
     return out;
 }
 
-}  // namespace weft::nodes
+}  // namespace weft::media
