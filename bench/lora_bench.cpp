@@ -11,6 +11,7 @@
 // --forward also times one UNet step (64x64 latent) with and without the LoRA.
 #include "families/sd1/lora_apply.h"
 #include "families/sd1/lora_keys.h"
+#include "families/sd1/sd1_family.h"
 
 #include <weft/error.h>
 
@@ -144,7 +145,7 @@ int main(int argc, char** argv) {
         const size_t rss0 = status_bytes("VmRSS:");
         auto t0 = std::chrono::steady_clock::now();
         auto model = models::load_diffusion_model(path, mode);
-        auto clip = models::load_text_encoder(path, nullptr, mode);
+        auto clip = models::load_text_encoder(models::sd1_family(), path, nullptr, mode);
         const double load_s = seconds_since(t0);
         const size_t model_rss = status_bytes("VmRSS:") - rss0;
         std::printf("loaded UNet + CLIP (%s) in %.1f s: %.0f MiB resident (file %.0f MiB)\n", ops::compute_name(mode), load_s, mib(model_rss),

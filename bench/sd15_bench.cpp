@@ -17,7 +17,7 @@
 // part of the targets); the weights of all three networks are loaded, as a checkpoint loader does.
 #include "sampling/conditioning_eval.h"
 #include "sampling/ksampler.h"
-#include "families/sd1/checkpoint.h"
+#include "families/family.h"
 #include "tensor/ops/buffer_pool.h"
 
 #include "gemm_peak.h"
@@ -151,7 +151,7 @@ int run_mode(const Args& a) {
     fmt::print("[{}] oneDNN GEMM peak here: {:.0f} GFLOP/s (reference machine {:.0f}; other processes used {:.2f} cores)\n", a.mode, peak,
                mode == ops::Compute::BF16 ? kRefPeakBf16 : kRefPeakF32, foreign);
     auto t0 = Clock::now();
-    const models::Sd1Checkpoint ck = models::load_sd1_checkpoint(a.checkpoint, nullptr, mode);
+    const models::Checkpoint ck = models::load_checkpoint(a.checkpoint, nullptr, mode);
     const double load_s = seconds_since(t0);
     fmt::print("[{}] checkpoint loaded in {:.2f} s, RSS {:.2f} GiB\n", a.mode, load_s, current_rss_gib());
 

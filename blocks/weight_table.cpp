@@ -34,21 +34,30 @@ WeightTable::WeightTable(std::shared_ptr<const ModelFile> file, std::string pref
 
 bool WeightTable::has(const std::string& name) const { return file_->contains(prefix_ + name); }
 
-const Tensor& WeightTable::get(const std::string& name) const {
+const Tensor& WeightTable::find(const std::string& name) const {
     auto it = file_->tensors.find(prefix_ + name);
     if (it == file_->tensors.end())
         throw Error("model_load_failed", "tensor '" + prefix_ + name + "' is missing", file_->path).at_path(file_->path);
-    window_->fetched(it->second);
     return it->second;
 }
 
-const Tensor& WeightTable::get(const std::string& name, const Shape& expected) const {
-    const Tensor& t = get(name);
+const Tensor& WeightTable::get(const std::string& name) const {
+    const Tensor& t = find(name);
+    window_->fetched(t);
+    return t;
+}
+
+void WeightTable::expect(const std::string& name, const Shape& expected) const {
+    const Tensor& t = find(name);
     if (t.shape() != expected)
         throw Error("model_load_failed",
                     "tensor '" + prefix_ + name + "' has shape " + shape_string(t.shape()) + "; expected " + shape_string(expected), file_->path)
             .at_path(file_->path);
-    return t;
+}
+
+const Tensor& WeightTable::get(const std::string& name, const Shape& expected) const {
+    expect(name, expected);
+    return get(name);
 }
 
 Tensor WeightTable::f32(const std::string& name, const Shape& expected) const {

@@ -31,6 +31,9 @@ public:
     const Tensor& get(const std::string& name) const;
     /// Same, checking the shape: "tensor 'X' in FILE has shape A; expected B".
     const Tensor& get(const std::string& name, const Shape& expected) const;
+    /// Checks that `prefix + name` exists with shape `expected` (errors as get's) without
+    /// fetching it: a whole-file check before loading leaves the read window alone.
+    void expect(const std::string& name, const Shape& expected) const;
     /// The tensor converted to a contiguous F32 copy (norm weights, embeddings, biases).
     Tensor f32(const std::string& name, const Shape& expected) const;
     /// A table for `prefix + name + "."`.
@@ -42,6 +45,7 @@ public:
 
 private:
     struct ReadWindow;
+    const Tensor& find(const std::string& name) const;
     WeightTable(std::shared_ptr<const ModelFile> file, std::string prefix, std::shared_ptr<ReadWindow> window);
 
     std::shared_ptr<const ModelFile> file_;

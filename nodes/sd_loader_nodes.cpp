@@ -1,7 +1,8 @@
-// Loaders of SD1.x models: CheckpointLoaderSimple, CheckpointLoader, UNETLoader, CLIPLoader,
-// VAELoader. Outputs are shared immutable objects (MODEL, CLIP, VAE); the cache keeps them like any
+// Loaders of diffusion models: CheckpointLoaderSimple, CheckpointLoader, UNETLoader, CLIPLoader,
+// VAELoader. Each detects the file's model family (families/family.h) and calls its loader; a file
+// no registered family matches is refused naming the file and what its keys show. Outputs are shared immutable objects (MODEL, CLIP, VAE); the cache keeps them like any
 // other result, so a second workflow on the same checkpoint loads nothing.
-#include "families/sd1/checkpoint.h"
+#include "families/family.h"
 #include "nodes/compute_mode.h"
 #include "nodes/model_folders.h"
 #include "nodes/node_families.h"
@@ -44,7 +45,7 @@ auto load_for(NodeContext& ctx, const char* input, F&& load) {
 
 void load_checkpoint(NodeContext& ctx) {
     const auto path = find_model_file(ctx.folders(), {"checkpoints"}, ctx.get_string("ckpt_name"));
-    auto ck = load_for(ctx, "ckpt_name", [&] { return models::load_sd1_checkpoint(path.string(), clip_tokenizer(ctx.folders()), compute_mode(ctx)); });
+    auto ck = load_for(ctx, "ckpt_name", [&] { return models::load_checkpoint(path.string(), clip_tokenizer(ctx.folders()), compute_mode(ctx)); });
     ctx.set_output(0, model_value(ck.model));
     ctx.set_output(1, clip_value(ck.clip));
     ctx.set_output(2, vae_value(ck.vae));
@@ -95,12 +96,15 @@ void register_sd_loader_nodes(NodeRegistry& r) {
             .optional(Input::combo("device", {"default", "cpu"}))
             .output("CLIP");
         d.execute = [](NodeContext& ctx) {
-            if (ctx.get_string("type") != "stable_diffusion")
+            const models::Family* family = models::family_for_clip_type(ctx.get_string("type"));
+            if (!family)
                 throw Error("value_not_in_list", "CLIPLoader type '" + ctx.get_string("type") + "' is not supported yet; weft runs stable_diffusion (SD1.x) text encoders")
                     .at_node(ctx.node_id())
                     .at_input("type");
             const auto path = find_model_file(ctx.folders(), {"text_encoders", "clip"}, ctx.get_string("clip_name"));
-            ctx.set_output(0, clip_value(load_for(ctx, "clip_name", [&] { return models::load_text_encoder(path.string(), clip_tokenizer(ctx.folders()), compute_mode(ctx)); })));
+            ctx.set_output(0, clip_value(load_for(ctx, "clip_name", [&] {
+                return models::load_text_encoder(*family, path.string(), clip_tokenizer(ctx.folders()), compute_mode(ctx));
+            })));
         };
         r.add(std::move(d));
     }

@@ -1,68 +1,32 @@
-// families/sd1/checkpoint.h — SD1.x single-file checkpoints: family detection and the three models a
-// checkpoint holds (UNet + its noise schedule, CLIP text encoder, VAE).
+// families/sd1/checkpoint.h — SD1.x's loaders: a single-file checkpoint (UNet + its noise schedule,
+// CLIP text encoder, VAE) and its parts alone, from an opened model file. The family registry
+// (families/family.h) detects the family and calls these; the UNet is checked against its weight
+// table (families/sd1/unet_weights.h) before it is built.
 //
-//   Sd1Checkpoint ck = load_sd1_checkpoint("models/checkpoints/sd15.safetensors", tokenizer);
-//   // ck.model, ck.clip, ck.vae are shared, immutable; nodes pass them along by reference.
+//   Checkpoint ck = load_sd1_checkpoint(file, tokenizer);   // or models::load_checkpoint(path, ...)
 #pragma once
 
-#include "blocks/text/clip_tokenizer.h"
-#include "families/sd1/clip_text.h"
-#include "families/sd1/unet.h"
-#include "families/sd1/vae.h"
-#include "sampling/guidance.h"
-#include "sampling/model_sampling.h"
+#include "families/model_parts.h"
 #include "tensor/model_file.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace weft::models {
 
-/// The diffusion model (ComfyUI's MODEL). Copying one is cheap: the UNet's layers are shared, so
-/// patch nodes (ModelSamplingDiscrete, RescaleCFG) copy the struct and change what they patch.
-struct DiffusionModel {
-    std::string path;
-    nets::UNet unet;
-    ModelSamplingDiscrete sampling = ModelSamplingDiscrete::sd1();
-    GuidanceOptions guidance;  // sampling patches (RescaleCFG's cfg function, post-CFG functions)
-    size_t bytes = 0;
-};
+/// Where SD1's parts sit in a file: checkpoint prefixes first, then those of single-part files.
+extern const std::vector<std::string> kSd1UnetPrefixes;
+/// The prefix under which `probe` exists among `candidates`, or nullopt.
+std::optional<std::string> find_prefix(const ModelFile& f, const std::vector<std::string>& candidates, const std::string& probe);
 
-/// The text encoder with its tokenizer and the layer CLIPSetLastLayer chose (ComfyUI's CLIP).
-struct TextEncoder {
-    std::string path;
-    std::shared_ptr<const nets::ClipText> net;
-    std::shared_ptr<const ClipTokenizer> tokenizer;
-    int64_t layer = -1;
-    size_t bytes = 0;
-};
-
-/// ComfyUI's VAE.
-struct Autoencoder {
-    std::string path;
-    nets::Vae vae;
-    size_t bytes = 0;
-};
-
-struct Sd1Checkpoint {
-    std::shared_ptr<const DiffusionModel> model;
-    std::shared_ptr<const TextEncoder> clip;
-    std::shared_ptr<const Autoencoder> vae;
-};
-
-/// "sd1", or a description of another family ("sdxl", "sd2", "flux", "unknown"), from the keys.
-std::string detect_family(const ModelFile& file);
-
-/// Loads an SD1.x checkpoint; throws weft::Error naming the file for another family, missing keys
-/// or wrong shapes. `tokenizer` may be null when no CLIP output is wanted.
-Sd1Checkpoint load_sd1_checkpoint(const std::string& path, std::shared_ptr<const ClipTokenizer> tokenizer,
-                                  ops::Compute mode = ops::Compute::F32);
-
-/// Loaders for single parts (UNETLoader, CLIPLoader, VAELoader): the keys may carry the
-/// checkpoint prefixes or none.
-std::shared_ptr<const DiffusionModel> load_diffusion_model(const std::string& path, ops::Compute mode = ops::Compute::F32);
-std::shared_ptr<const TextEncoder> load_text_encoder(const std::string& path, std::shared_ptr<const ClipTokenizer> tokenizer,
-                                                     ops::Compute mode = ops::Compute::F32);
-std::shared_ptr<const Autoencoder> load_autoencoder(const std::string& path, ops::Compute mode = ops::Compute::F32);
+/// Each throws weft::Error naming the file for missing keys or wrong shapes; `tokenizer` may be
+/// null when no CLIP output is wanted. The single-part loaders accept the checkpoint prefixes or none.
+Checkpoint load_sd1_checkpoint(std::shared_ptr<const ModelFile> file, std::shared_ptr<const ClipTokenizer> tokenizer, ops::Compute mode);
+std::shared_ptr<const DiffusionModel> load_sd1_diffusion_model(std::shared_ptr<const ModelFile> file, ops::Compute mode);
+std::shared_ptr<const TextEncoder> load_sd1_text_encoder(std::shared_ptr<const ModelFile> file, std::shared_ptr<const ClipTokenizer> tokenizer,
+                                                         ops::Compute mode);
+std::shared_ptr<const Autoencoder> load_sd1_vae(std::shared_ptr<const ModelFile> file, ops::Compute mode);
 
 }  // namespace weft::models

@@ -1,5 +1,7 @@
 #include "families/sd1/control_model.h"
 
+#include "families/family.h"
+
 #include "tensor/ops/ops.h"
 
 #include <weft/error.h>
@@ -9,12 +11,6 @@
 namespace weft::models {
 
 namespace {
-
-bool any_key(const ModelFile& f, const std::string& needle) {
-    for (const auto& [name, t] : f.tensors)
-        if (name.find(needle) != std::string::npos) return true;
-    return false;
-}
 
 /// "control_model." or "" for LDM ControlNets; nullopt otherwise.
 std::optional<std::string> ldm_prefix(const ModelFile& f) {
@@ -88,8 +84,8 @@ std::shared_ptr<const ModelFile> with_base_added(std::shared_ptr<const ModelFile
 
 std::string detect_control_kind(const ModelFile& f) {
     if (f.contains("lora_controlnet")) return "control-lora";
-    if (any_key(f, "control_add_embedding") || any_key(f, "task_embedding")) return "union controlnet";
-    if (any_key(f, "controlnet_blocks.") || any_key(f, "double_blocks.") || any_key(f, "joint_blocks.") || any_key(f, "controlnet_x_embedder"))
+    if (any_key_contains(f, "control_add_embedding") || any_key_contains(f, "task_embedding")) return "union controlnet";
+    if (any_key_contains(f, "controlnet_blocks.") || any_key_contains(f, "double_blocks.") || any_key_contains(f, "joint_blocks.") || any_key_contains(f, "controlnet_x_embedder"))
         return "dit controlnet";
     if (f.contains("controlnet_cond_embedding.conv_in.weight"))
         return f.contains("add_embedding.linear_1.weight") ? "sdxl controlnet" : "diffusers controlnet";

@@ -1,6 +1,7 @@
 #include "families/sd1/demo_model.h"
 
 #include "blocks/text/clip_tokenizer.h"
+#include "families/sd1/unet_weights.h"
 #include "tensor/safetensors.h"
 
 #include <weft/error.h>
@@ -35,18 +36,12 @@ public:
     void constant(const std::string& name, Shape shape, float value) {
         add(name, shape, std::vector<float>(static_cast<size_t>(shape_numel(shape)), value));
     }
-    void bias(const std::string& name, int64_t n) { constant(name, {n}, 0.0f); }
-    void linear(const std::string& name, int64_t in, int64_t out, bool with_bias = true) {
-        weight(name + ".weight", {out, in});
-        if (with_bias) bias(name + ".bias", out);
-    }
-    void conv(const std::string& name, int64_t in, int64_t out, int64_t k) {
-        weight(name + ".weight", {out, in, k, k});
-        bias(name + ".bias", out);
-    }
-    void norm(const std::string& name, int64_t c) {
-        constant(name + ".weight", {c}, 1.0f);
-        bias(name + ".bias", c);
+    /// Every tensor of a weight layout, in its order.
+    void fill(const nets::WeightLayout& layout) {
+        for (const nets::WeightSpec& s : layout.specs()) {
+            if (s.role == nets::WeightRole::Weight) weight(s.name, s.shape);
+            else constant(s.name, s.shape, s.role == nets::WeightRole::NormScale ? 1.0f : 0.0f);
+        }
     }
     std::vector<std::pair<std::string, Tensor>> tensors;
 
@@ -66,63 +61,18 @@ private:
     std::mt19937_64 rng_{20261121};
 };
 
-void unet_resblock(Writer& w, const std::string& p, int64_t in, int64_t out, int64_t emb) {
-    w.norm(p + "in_layers.0", in);
-    w.conv(p + "in_layers.2", in, out, 3);
-    w.linear(p + "emb_layers.1", emb, out);
-    w.norm(p + "out_layers.0", out);
-    w.conv(p + "out_layers.3", out, out, 3);
-    if (in != out) w.conv(p + "skip_connection", in, out, 1);
+/// The demo UNet: SD1's layout at 64 channels, two levels (attention on the second), context 128.
+nets::Sd1UNetConfig demo_unet_config(int64_t mc, int64_t ctx) {
+    nets::Sd1UNetConfig c;
+    c.model_channels = mc;
+    c.mult = {1, 2};
+    c.res_blocks = 1;
+    c.attention = {false, true};
+    c.context_dim = ctx;
+    return c;
 }
 
-void unet_transformer(Writer& w, const std::string& p, int64_t ch, int64_t ctx) {
-    w.norm(p + "norm", ch);
-    w.conv(p + "proj_in", ch, ch, 1);
-    const std::string b = p + "transformer_blocks.0.";
-    for (const char* n : {"norm1", "norm2", "norm3"}) w.norm(b + n, ch);
-    for (const char* a : {"attn1", "attn2"}) {
-        const int64_t kv = std::string(a) == "attn1" ? ch : ctx;
-        w.linear(b + a + ".to_q", ch, ch, false);
-        w.linear(b + a + ".to_k", kv, ch, false);
-        w.linear(b + a + ".to_v", kv, ch, false);
-        w.linear(b + a + ".to_out.0", ch, ch);
-    }
-    w.linear(b + "ff.net.0.proj", ch, ch * 8);
-    w.linear(b + "ff.net.2", ch * 4, ch);
-    w.conv(p + "proj_out", ch, ch, 1);
-}
-
-/// Time embedding, input blocks and middle block: the part a ControlNet copies.
-void unet_encoder(Writer& w, const std::string& p, int64_t mc, int64_t ctx) {
-    const int64_t emb = mc * 4;
-    w.linear(p + "time_embed.0", mc, emb);
-    w.linear(p + "time_embed.2", emb, emb);
-    w.conv(p + "input_blocks.0.0", 4, mc, 3);
-    unet_resblock(w, p + "input_blocks.1.0.", mc, mc, emb);
-    w.conv(p + "input_blocks.2.0.op", mc, mc, 3);
-    unet_resblock(w, p + "input_blocks.3.0.", mc, 2 * mc, emb);
-    unet_transformer(w, p + "input_blocks.3.1.", 2 * mc, ctx);
-    unet_resblock(w, p + "middle_block.0.", 2 * mc, 2 * mc, emb);
-    unet_transformer(w, p + "middle_block.1.", 2 * mc, ctx);
-    unet_resblock(w, p + "middle_block.2.", 2 * mc, 2 * mc, emb);
-}
-
-void write_unet(Writer& w, int64_t mc, int64_t ctx) {
-    const std::string p = "model.diffusion_model.";
-    const int64_t emb = mc * 4;
-    unet_encoder(w, p, mc, ctx);
-    unet_resblock(w, p + "output_blocks.0.0.", 4 * mc, 2 * mc, emb);
-    unet_transformer(w, p + "output_blocks.0.1.", 2 * mc, ctx);
-    unet_resblock(w, p + "output_blocks.1.0.", 3 * mc, 2 * mc, emb);
-    unet_transformer(w, p + "output_blocks.1.1.", 2 * mc, ctx);
-    w.conv(p + "output_blocks.1.2.conv", 2 * mc, 2 * mc, 3);
-    unet_resblock(w, p + "output_blocks.2.0.", 3 * mc, mc, emb);
-    unet_resblock(w, p + "output_blocks.3.0.", 2 * mc, mc, emb);
-    w.norm(p + "out.0", mc);
-    w.conv(p + "out.2", mc, 4, 3);
-}
-
-void vae_resblock(Writer& w, const std::string& p, int64_t in, int64_t out) {
+void vae_resblock(nets::WeightLayout& w, const std::string& p, int64_t in, int64_t out) {
     w.norm(p + "norm1", in);
     w.conv(p + "conv1", in, out, 3);
     w.norm(p + "norm2", out);
@@ -130,14 +80,14 @@ void vae_resblock(Writer& w, const std::string& p, int64_t in, int64_t out) {
     if (in != out) w.conv(p + "nin_shortcut", in, out, 1);
 }
 
-void vae_mid(Writer& w, const std::string& p, int64_t c) {
+void vae_mid(nets::WeightLayout& w, const std::string& p, int64_t c) {
     vae_resblock(w, p + "mid.block_1.", c, c);
     w.norm(p + "mid.attn_1.norm", c);
     for (const char* n : {"q", "k", "v", "proj_out"}) w.conv(p + "mid.attn_1." + n, c, c, 1);
     vae_resblock(w, p + "mid.block_2.", c, c);
 }
 
-void write_vae(Writer& w, int64_t ch, const std::vector<int64_t>& mult, int64_t blocks, int64_t z) {
+void write_vae(nets::WeightLayout& w, int64_t ch, const std::vector<int64_t>& mult, int64_t blocks, int64_t z) {
     const std::string e = "first_stage_model.encoder.", d = "first_stage_model.decoder.";
     const int64_t levels = static_cast<int64_t>(mult.size());
     w.conv(e + "conv_in", 3, ch, 3);
@@ -168,10 +118,10 @@ void write_vae(Writer& w, int64_t ch, const std::vector<int64_t>& mult, int64_t 
     w.conv(d + "conv_out", c, 3, 3);
 }
 
-void write_clip(Writer& w, int64_t width, int64_t layers) {
+void write_clip(nets::WeightLayout& w, int64_t width, int64_t layers) {
     const std::string p = "cond_stage_model.transformer.text_model.";
-    w.weight(p + "embeddings.token_embedding.weight", {49408, width});
-    w.weight(p + "embeddings.position_embedding.weight", {77, width});
+    w.add(p + "embeddings.token_embedding.weight", {49408, width}, nets::WeightRole::Weight);
+    w.add(p + "embeddings.position_embedding.weight", {77, width}, nets::WeightRole::Weight);
     for (int64_t i = 0; i < layers; ++i) {
         const std::string l = p + "encoder.layers." + std::to_string(i) + ".";
         w.norm(l + "layer_norm1", width);
@@ -185,18 +135,8 @@ void write_clip(Writer& w, int64_t width, int64_t layers) {
 
 /// A ControlNet for the demo UNet: its encoder, a hint block taking RGB at 8x the latent size
 /// (three stride-2 convs), one 1x1 zero conv per input block and one after the middle block.
-void write_controlnet(Writer& w, int64_t mc, int64_t ctx) {
-    const std::string p = "control_model.";
-    unet_encoder(w, p, mc, ctx);
-    const int64_t widths[] = {16, 16, 32, 32, 48, 48, 64, mc};
-    int64_t c = 3;
-    for (int i = 0; i < 8; ++i) {
-        w.conv(p + "input_hint_block." + std::to_string(2 * i), c, widths[i], 3);
-        c = widths[i];
-    }
-    const int64_t block_channels[] = {mc, mc, mc, 2 * mc};
-    for (int i = 0; i < 4; ++i) w.conv(p + "zero_convs." + std::to_string(i) + ".0", block_channels[i], block_channels[i], 1);
-    w.conv(p + "middle_block_out.0", 2 * mc, 2 * mc, 1);
+nets::WeightLayout demo_controlnet(int64_t mc, int64_t ctx) {
+    return nets::controlnet_weights(demo_unet_config(mc, ctx), {.widths = {16, 16, 32, 32, 48, 48, 64}}, "control_model.");
 }
 
 /// A rank-4 kohya LoRA over the demo UNet's attention projections and the CLIP attention layers.
@@ -223,7 +163,7 @@ void write_lora(Writer& w, int64_t mc, int64_t ctx, int64_t clip_width, int64_t 
 }
 
 /// A 2x ESRGAN (RRDBNet in the Real-ESRGAN key layout): 16 features, growth 8, 2 blocks.
-void write_upscaler(Writer& w) {
+void write_upscaler(nets::WeightLayout& w) {
     const int64_t nf = 16, gc = 8, blocks = 2;
     w.conv("conv_first", 3, nf, 3);
     for (int64_t i = 0; i < blocks; ++i)
@@ -281,9 +221,10 @@ bool ensure_demo_model(const fs::path& root) {
     if (!fs::exists(ckpt)) {
         fs::create_directories(ckpt.parent_path());
         Writer w;
-        write_unet(w, 64, 128);
-        write_clip(w, 128, 2);
-        write_vae(w, 32, {1, 2, 2, 2}, 1, 4);
+        nets::WeightLayout parts = nets::unet_weights(demo_unet_config(64, 128), "model.diffusion_model.");
+        write_clip(parts, 128, 2);
+        write_vae(parts, 32, {1, 2, 2, 2}, 1, 4);
+        w.fill(parts);
         write_safetensors(ckpt.string(), w.tensors, {{"format", "pt"}, {"weft", "demo SD1-architecture checkpoint, random weights"}});
         wrote = true;
     }
@@ -300,8 +241,12 @@ bool ensure_demo_model(const fs::path& root) {
     };
     companion("loras", kDemoLoraName, 20261122, "demo LoRA for weft_demo_sd1, random weights", [](Writer& w) { write_lora(w, 64, 128, 128, 2); });
     companion("controlnet", kDemoControlNetName, 20261123, "demo ControlNet for weft_demo_sd1, random weights",
-              [](Writer& w) { write_controlnet(w, 64, 128); });
-    companion("upscale_models", kDemoUpscaleModelName, 20261124, "demo 2x ESRGAN, random weights", [](Writer& w) { write_upscaler(w); });
+              [](Writer& w) { w.fill(demo_controlnet(64, 128)); });
+    companion("upscale_models", kDemoUpscaleModelName, 20261124, "demo 2x ESRGAN, random weights", [](Writer& w) {
+        nets::WeightLayout esrgan;
+        write_upscaler(esrgan);
+        w.fill(esrgan);
+    });
     return wrote;
 }
 

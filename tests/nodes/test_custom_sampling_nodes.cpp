@@ -3,7 +3,7 @@
 // model patches, and on the tiny SD1.5 checkpoint SamplerCustom / SamplerCustomAdvanced against
 // KSampler (bit for bit) and against ComfyUI's matrix goldens.
 #include "sampling/sigma_utils.h"
-#include "families/sd1/checkpoint.h"
+#include "families/family.h"
 #include "node_test_util.h"
 #include "nodes/sampling_objects.h"
 #include "nodes/sd_objects.h"
@@ -189,7 +189,7 @@ Tiny& tiny() {
             r.why = "goldens absent: " + golden.string();
             return r;
         }
-        r.model = nodes::model_value(models::load_sd1_checkpoint(ckpt.string(), nullptr).model);
+        r.model = nodes::model_value(models::load_checkpoint(ckpt.string(), nullptr).model);
         r.positive = Value(Conditioning{ConditioningItem{weft::testing::load_npy(golden / "cond_pos.npy"), nullptr}});
         r.negative = Value(Conditioning{ConditioningItem{weft::testing::load_npy(golden / "cond_neg.npy"), nullptr}});
         return r;

@@ -28,18 +28,21 @@ void TinyWeights::weight(const std::string& name, Shape shape) {
 void TinyWeights::bias(const std::string& name, int64_t n) { add(name, values({n}, 0.1f, 0.0f)); }
 
 void TinyWeights::linear(const std::string& name, int64_t in, int64_t out, bool with_bias) {
-    weight(name + ".weight", {out, in});
-    if (with_bias) bias(name + ".bias", out);
+    nets::WeightLayout l;
+    l.linear(name, in, out, with_bias);
+    fill(l);
 }
 
 void TinyWeights::conv(const std::string& name, int64_t in, int64_t out, int64_t k) {
-    weight(name + ".weight", {out, in, k, k});
-    bias(name + ".bias", out);
+    nets::WeightLayout l;
+    l.conv(name, in, out, k);
+    fill(l);
 }
 
 void TinyWeights::norm(const std::string& name, int64_t c) {
-    add(name + ".weight", values({c}, 0.1f, 1.0f));
-    bias(name + ".bias", c);
+    nets::WeightLayout l;
+    l.norm(name, c);
+    fill(l);
 }
 
 void TinyWeights::write(const std::filesystem::path& path) const {
@@ -47,103 +50,23 @@ void TinyWeights::write(const std::filesystem::path& path) const {
     write_safetensors(path.string(), tensors);
 }
 
-namespace {
-
-void resblock(TinyWeights& w, const std::string& p, int64_t in, int64_t out, int64_t emb) {
-    w.norm(p + "in_layers.0", in);
-    w.conv(p + "in_layers.2", in, out, 3);
-    w.linear(p + "emb_layers.1", emb, out);
-    w.norm(p + "out_layers.0", out);
-    w.conv(p + "out_layers.3", out, out, 3);
-    if (in != out) w.conv(p + "skip_connection", in, out, 1);
-}
-
-void transformer(TinyWeights& w, const std::string& p, int64_t ch, int64_t ctx) {
-    w.norm(p + "norm", ch);
-    w.conv(p + "proj_in", ch, ch, 1);
-    const std::string b = p + "transformer_blocks.0.";
-    for (const char* n : {"norm1", "norm2", "norm3"}) w.norm(b + n, ch);
-    for (const char* a : {"attn1", "attn2"}) {
-        const int64_t kv = std::string(a) == "attn1" ? ch : ctx;
-        w.linear(b + a + ".to_q", ch, ch, false);
-        w.linear(b + a + ".to_k", kv, ch, false);
-        w.linear(b + a + ".to_v", kv, ch, false);
-        w.linear(b + a + ".to_out.0", ch, ch);
+void TinyWeights::fill(const nets::WeightLayout& layout) {
+    for (const nets::WeightSpec& s : layout.specs()) {
+        if (s.role == nets::WeightRole::Weight) weight(s.name, s.shape);
+        else if (s.role == nets::WeightRole::Bias) add(s.name, values(s.shape, 0.1f, 0.0f));  // as bias()
+        else add(s.name, values(s.shape, 0.1f, 1.0f));
     }
-    w.linear(b + "ff.net.0.proj", ch, ch * 8);
-    w.linear(b + "ff.net.2", ch * 4, ch);
-    w.conv(p + "proj_out", ch, ch, 1);
 }
-
-/// time_embed + input blocks + middle block; returns the skip widths.
-std::vector<int64_t> add_encoder(TinyWeights& w, const std::string& p, const TinyUNetSpec& s) {
-    const int64_t mc = s.model_channels, emb = 4 * mc;
-    w.linear(p + "time_embed.0", mc, emb);
-    w.linear(p + "time_embed.2", emb, emb);
-    w.conv(p + "input_blocks.0.0", s.in_channels, mc, 3);
-    std::vector<int64_t> widths = {mc};
-    int64_t ch = mc, n = 1;
-    for (size_t level = 0; level < s.mult.size(); ++level) {
-        for (int64_t r = 0; r < s.res_blocks; ++r, ++n) {
-            const std::string b = p + "input_blocks." + std::to_string(n) + ".";
-            resblock(w, b + "0.", ch, mc * s.mult[level], emb);
-            ch = mc * s.mult[level];
-            if (s.attention[level]) transformer(w, b + "1.", ch, s.context_dim);
-            widths.push_back(ch);
-        }
-        if (level + 1 < s.mult.size()) {
-            w.conv(p + "input_blocks." + std::to_string(n) + ".0.op", ch, ch, 3);
-            widths.push_back(ch);
-            ++n;
-        }
-    }
-    resblock(w, p + "middle_block.0.", ch, ch, emb);
-    if (s.middle_attention) {
-        transformer(w, p + "middle_block.1.", ch, s.context_dim);
-        resblock(w, p + "middle_block.2.", ch, ch, emb);
-    } else {
-        resblock(w, p + "middle_block.1.", ch, ch, emb);
-    }
-    return widths;
-}
-
-}  // namespace
 
 std::vector<int64_t> input_block_widths(const TinyUNetSpec& spec) {
-    TinyWeights scratch(0);
-    return add_encoder(scratch, "", spec);
+    nets::WeightLayout scratch;
+    return nets::add_unet_encoder(scratch, "", spec);
 }
 
-void add_unet(TinyWeights& w, const std::string& p, const TinyUNetSpec& s) {
-    std::vector<int64_t> skips = add_encoder(w, p, s);
-    const int64_t mc = s.model_channels, emb = 4 * mc;
-    int64_t ch = skips.back(), n = 0;
-    for (size_t li = s.mult.size(); li-- > 0;) {
-        for (int64_t r = 0; r <= s.res_blocks; ++r, ++n) {
-            const std::string b = p + "output_blocks." + std::to_string(n) + ".";
-            const int64_t skip = skips.back();
-            skips.pop_back();
-            resblock(w, b + "0.", ch + skip, mc * s.mult[li], emb);
-            ch = mc * s.mult[li];
-            int64_t k = 1;
-            if (s.attention[li]) transformer(w, b + std::to_string(k++) + ".", ch, s.context_dim);
-            if (li > 0 && r == s.res_blocks) w.conv(b + std::to_string(k) + ".conv", ch, ch, 3);
-        }
-    }
-    w.norm(p + "out.0", ch);
-    w.conv(p + "out.2", ch, s.in_channels, 3);
-}
+void add_unet(TinyWeights& w, const std::string& p, const TinyUNetSpec& s) { w.fill(nets::unet_weights(s, p)); }
 
 void add_controlnet(TinyWeights& w, const std::string& p, const TinyUNetSpec& s) {
-    std::vector<int64_t> widths = add_encoder(w, p, s);
-    int64_t ch = s.hint_channels;
-    for (size_t i = 0; i <= s.hint_widths.size(); ++i) {
-        const int64_t out = i < s.hint_widths.size() ? s.hint_widths[i] : s.model_channels;
-        w.conv(p + "input_hint_block." + std::to_string(2 * i), ch, out, 3);
-        ch = out;
-    }
-    for (size_t i = 0; i < widths.size(); ++i) w.conv(p + "zero_convs." + std::to_string(i) + ".0", widths[i], widths[i], 1);
-    w.conv(p + "middle_block_out.0", widths.back(), widths.back(), 1);
+    w.fill(nets::controlnet_weights(s, {.widths = s.hint_widths, .channels = s.hint_channels}, p));
 }
 
 void add_t2i_full(TinyWeights& w, int64_t c, int64_t per_level, int64_t cin, bool conv_down, int64_t ksize) {

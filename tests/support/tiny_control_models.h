@@ -8,6 +8,8 @@
 //   w.write(dir / "cn.safetensors");
 #pragma once
 
+#include "families/sd1/unet_weights.h"
+
 #include <weft/tensor.h>
 
 #include <cstdint>
@@ -19,14 +21,16 @@
 
 namespace weft::testing {
 
-struct TinyUNetSpec {
-    int64_t in_channels = 4;
-    int64_t model_channels = 32;
-    std::vector<int64_t> mult = {1, 2};   // channel multiplier per level
-    int64_t res_blocks = 1;               // res-blocks per level
-    std::vector<bool> attention = {true, true};  // a SpatialTransformer after each res-block of the level
-    bool middle_attention = true;
-    int64_t context_dim = 24;
+/// An SD1 UNet config (families/sd1/unet_weights.h) with small defaults: 32 channels, levels
+/// (1, 2), one res-block per level, attention everywhere, context 24.
+struct TinyUNetSpec : nets::Sd1UNetConfig {
+    TinyUNetSpec() {
+        model_channels = 32;
+        mult = {1, 2};
+        res_blocks = 1;
+        attention = {true, true};
+        context_dim = 24;
+    }
     /// input_hint_block output widths of convs 0..6 (conv 7 maps to model_channels); SD1 uses
     /// 16, 16, 32, 32, 96, 96, 256.
     std::vector<int64_t> hint_widths = {16, 16, 32, 32, 96, 96, 256};
@@ -45,6 +49,9 @@ public:
     void conv(const std::string& name, int64_t in, int64_t out, int64_t k);
     void norm(const std::string& name, int64_t c);
     void add(const std::string& name, Tensor t) { tensors.emplace_back(name, std::move(t)); }
+    /// Every tensor of a weight table in its order: weights as weight(), biases as bias(), norm
+    /// scales as norm()'s.
+    void fill(const nets::WeightLayout& layout);
     void write(const std::filesystem::path& path) const;
 
     std::vector<std::pair<std::string, Tensor>> tensors;
@@ -56,7 +63,8 @@ private:
     DType dtype_;
 };
 
-/// The UNet (time_embed, input_blocks, middle_block, output_blocks, out) under `prefix`.
+/// The UNet (time_embed, input_blocks, middle_block, output_blocks, out) under `prefix`, from
+/// the SD1 weight table.
 void add_unet(TinyWeights& w, const std::string& prefix, const TinyUNetSpec& spec);
 /// A ControlNet for a UNet of `spec`: its encoder plus input_hint_block, zero_convs, middle_block_out.
 void add_controlnet(TinyWeights& w, const std::string& prefix, const TinyUNetSpec& spec);
