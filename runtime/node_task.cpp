@@ -65,7 +65,9 @@ ExecutionError make_execution_error(const GraphNode& g, const NodeInputs* inputs
 }
 
 ExecutionError node_error(const GraphNode& g, const NodeInputs* inputs, const Error& e) {
-    return make_execution_error(g, inputs, "weft::Error(" + e.type() + ")", e.what());
+    std::string message = e.what();
+    if (e.node_id().empty()) message = Error(e).at_node(g.node.id).what();  // as if the body had said at_node(ctx.node_id())
+    return make_execution_error(g, inputs, "weft::Error(" + e.type() + ")", std::move(message));
 }
 
 TaskResult run_node_task(const RunContext& run, uint32_t n, const GraphNode& g, const NodeDefinition& def, const NodeInputs& inputs) {

@@ -28,7 +28,9 @@ struct TaskResult {
 /// An ExecutionError of node `g` (with its rendered inputs when given).
 ExecutionError make_execution_error(const GraphNode& g, const NodeInputs* inputs, std::string type, std::string message);
 
-/// The ExecutionError of a weft::Error that escaped node `g`.
+/// The ExecutionError of a weft::Error that escaped node `g`. The executor attributes it: an error
+/// that names no node is reported as raised at `g` (its execution id), so node bodies need not
+/// call at_node(ctx.node_id()); an error that names a node keeps it.
 ExecutionError node_error(const GraphNode& g, const NodeInputs* inputs, const Error& e);
 
 /// Runs node `n` (`g`, `def`) on `inputs`: asks for missing lazy inputs first, then makes one call
