@@ -1,14 +1,13 @@
 // SHA-256 as specified in FIPS 180-4.
 #include "nodes/file_hash.h"
 
+#include "core/resource_scope.h"
+
 #include <weft/error.h>
 
 #include <array>
 #include <cstring>
 #include <fstream>
-#include <map>
-#include <mutex>
-#include <tuple>
 
 #include <sys/stat.h>
 #include <vector>
@@ -112,22 +111,28 @@ std::string sha256_file_hex(const std::filesystem::path& path) {
     return s.hex();
 }
 
-std::string sha256_file_hex_remembered(const std::filesystem::path& path) {
+std::string FileHashMemo::sha256(const std::filesystem::path& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return sha256_file_hex(path);  // reports the error with the path
-    using Identity = std::tuple<uint64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
     const Identity id(uint64_t(st.st_ino), int64_t(st.st_size), int64_t(st.st_mtim.tv_sec), int64_t(st.st_mtim.tv_nsec),
-                                    int64_t(st.st_ctim.tv_sec), int64_t(st.st_ctim.tv_nsec));
-    static std::mutex mutex;
-    static std::map<std::string, std::pair<Identity, std::string>> known;  // one entry per path
+                      int64_t(st.st_ctim.tv_sec), int64_t(st.st_ctim.tv_nsec));
     {
-        std::lock_guard lock(mutex);
-        if (auto it = known.find(path.string()); it != known.end() && it->second.first == id) return it->second.second;
+        std::lock_guard lock(mutex_);
+        if (auto it = known_.find(path.string()); it != known_.end() && it->second.first == id) return it->second.second;
     }
     std::string hash = sha256_file_hex(path);
-    std::lock_guard lock(mutex);
-    known.insert_or_assign(path.string(), std::make_pair(id, hash));
+    std::lock_guard lock(mutex_);
+    known_.insert_or_assign(path.string(), std::make_pair(id, hash));
     return hash;
+}
+
+size_t FileHashMemo::size() const {
+    std::lock_guard lock(mutex_);
+    return known_.size();
+}
+
+std::string sha256_file_hex_remembered(const std::filesystem::path& path) {
+    return current_resources().get<FileHashMemo>()->sha256(path);
 }
 
 }  // namespace weft::nodes

@@ -1,8 +1,11 @@
 // Loaders of diffusion models: CheckpointLoaderSimple, CheckpointLoader, UNETLoader, CLIPLoader,
 // VAELoader. Each detects the file's model family (families/family.h) and calls its loader; a file
-// no registered family matches is refused naming the file and what its keys show. Outputs are shared immutable objects (MODEL, CLIP, VAE); the cache keeps them like any
+// no registered family matches is refused naming the file and what its keys show. Outputs are
+// shared immutable objects (MODEL, CLIP, VAE); the cache keeps them like any
 // other result, so a second workflow on the same checkpoint loads nothing.
+#include "core/resource_scope.h"
 #include "families/family.h"
+#include "families/sd1/checkpoint.h"
 #include "nodes/compute_mode.h"
 #include "nodes/model_folders.h"
 #include "nodes/node_families.h"
@@ -16,12 +19,19 @@
 
 namespace weft::nodes {
 
+namespace {
+/// Tokenizers loaded by one Session, by folder (a Session resource: clear_cache() drops them).
+struct LoadedTokenizers {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<const models::ClipTokenizer>> by_dir;
+};
+}  // namespace
+
 std::shared_ptr<const models::ClipTokenizer> clip_tokenizer(const Folders& folders) {
-    static std::mutex mutex;
-    static std::map<std::string, std::shared_ptr<const models::ClipTokenizer>> loaded;
     const std::string dir = find_clip_tokenizer(folders).string();
-    std::lock_guard lock(mutex);
-    auto& slot = loaded[dir];
+    std::shared_ptr<LoadedTokenizers> loaded = current_resources().get<LoadedTokenizers>();
+    std::lock_guard lock(loaded->mutex);
+    auto& slot = loaded->by_dir[dir];
     if (!slot) slot = std::make_shared<const models::ClipTokenizer>(models::ClipTokenizer::load(dir));
     return slot;
 }

@@ -1,5 +1,7 @@
 #include "runtime/node_call.h"
 
+#include "runtime/run_events.h"
+
 #include <weft/error.h>
 
 #include <algorithm>
@@ -102,15 +104,7 @@ void NodeCall::expand(const Workflow& graph, List results) {
     out_->expansion_results = std::move(results);
 }
 
-Event NodeCall::node_event(EventType type) const {
-    Event e{type};
-    e.node_id = node_.node.id;
-    e.display_node_id = node_.display_id;
-    e.parent_node_id = node_.parent_id;
-    e.real_node_id = node_.real_id;
-    e.node_type = node_.node.class_type;
-    return e;
-}
+Event NodeCall::node_event(EventType type) const { return runtime::node_event(type, node_); }
 
 void NodeCall::progress(double value, double max) {
     if (run_.events && run_.events->enabled()) {

@@ -6,6 +6,7 @@
 #include "runtime/event_sink.h"
 
 #include <weft/node.h>
+#include <weft/session_resources.h>
 #include <weft/workflow.h>
 
 #include <functional>
@@ -27,6 +28,7 @@ struct RunContext {
     const std::map<std::string, std::string>* extra_pnginfo = nullptr;
     CancelToken* cancel = nullptr;
     EventSink* events = nullptr;
+    SessionResources* resources = nullptr;  // the Session's: current (core/resource_scope.h) during node calls
     bool previews = false;  // RunOptions::previews, and someone listens to events
     /// Session-owned instance state of (node id, class); the returned slot stays valid.
     std::function<std::shared_ptr<void>&(const std::string&, const std::string&)> instance_slot;

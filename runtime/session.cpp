@@ -109,6 +109,7 @@ void Session::clear_cache() {
     std::lock_guard run_lock(impl_->run_mutex);
     impl_->state.cache.clear();
     impl_->state.instances.clear();
+    impl_->state.resources.clear();
     impl_->last_prepared.reset();
 }
 

@@ -1,10 +1,12 @@
-// runtime/session_state.h — what a Session keeps between runs: cache, node instances, threads.
+// runtime/session_state.h — what a Session keeps between runs: cache, node instances, the memory
+// its nodes keep (SessionResources), threads.
 #pragma once
 
 #include "runtime/cache.h"
 
 #include <weft/registry.h>
 #include <weft/session.h>
+#include <weft/session_resources.h>
 
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
@@ -46,6 +48,7 @@ struct SessionState {
     SessionOptions options;
     OutputCache cache;
     InstanceStore instances;
+    SessionResources resources;  // op buffer pool, tokenizers, file hashes: cleared with the cache
     /// oneTBB sizes its worker pool for cores - 1 (the caller is expected to work too). Our
     /// scheduler thread only waits, so one more worker is needed for every core to run nodes.
     tbb::global_control workers;

@@ -1,91 +1,11 @@
 #include "ops_common.h"
 
-#include "buffer_pool.h"
-
-#include <sys/mman.h>
+#include "pooled_storage.h"
 
 #include <cstdlib>
-#include <map>
-#include <mutex>
 #include <new>
-#include <vector>
 
 namespace weft::ops::detail {
-
-namespace {
-
-// Free large blocks by rounded size. Capped so a finished workflow leaves at most kCap bytes behind,
-// and so the cache adds little to the peak: a UNet step's working set of blocks is about 150 MB at
-// 512x512, while a 1 GiB cap let the VAE's 130 MB blocks push an SD1.5 run in bf16 past 3 GB.
-class BlockCache {
-public:
-    static constexpr size_t kMin = size_t(1) << 20;
-    static constexpr size_t kGranule = size_t(2) << 20;
-    static constexpr size_t kCap = size_t(256) << 20;
-
-    void* take(size_t bytes) {
-        std::vector<void*> evicted;
-        {
-            std::lock_guard lock(mutex_);
-            auto it = free_.find(bytes);
-            if (it != free_.end()) {
-                void* p = it->second;
-                free_.erase(it);
-                held_ -= bytes;
-                return p;
-            }
-            // A miss: give back cached blocks of other sizes, largest first, worth the new block,
-            // so the resident set does not grow by both (the peak is where misses happen).
-            for (size_t freed = 0; freed < bytes && !free_.empty();) {
-                auto last = std::prev(free_.end());
-                freed += last->first;
-                held_ -= last->first;
-                evicted.push_back(last->second);
-                free_.erase(last);
-            }
-        }
-        for (void* q : evicted) std::free(q);
-        void* p = std::aligned_alloc(kGranule, bytes);
-        if (!p) throw std::bad_alloc();
-        madvise(p, bytes, MADV_HUGEPAGE);  // advice only; failure is harmless
-        return p;
-    }
-
-    void give(void* p, size_t bytes) {
-        std::lock_guard lock(mutex_);
-        if (held_ + bytes > kCap) {
-            std::free(p);
-            return;
-        }
-        free_.emplace(bytes, p);
-        held_ += bytes;
-    }
-
-    void clear() {
-        std::lock_guard lock(mutex_);
-        for (auto& [bytes, p] : free_) std::free(p);
-        free_.clear();
-        held_ = 0;
-    }
-
-    size_t held() {
-        std::lock_guard lock(mutex_);
-        return held_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::multimap<size_t, void*> free_;
-    size_t held_ = 0;
-};
-
-// Leaked on purpose: tensors released during static destruction may still return blocks.
-BlockCache& cache() {
-    static BlockCache* c = new BlockCache;
-    return *c;
-}
-
-}  // namespace
 
 bool is_channels_last(const Tensor& t) {
     if (!t.defined() || t.dim() != 4) return false;
@@ -101,10 +21,8 @@ Tensor empty_channels_last(const Shape& nchw, DType dtype) {
 Tensor empty(const Shape& shape, DType dtype) {
     const size_t nbytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
     std::shared_ptr<Storage> storage;
-    if (nbytes >= BlockCache::kMin) {
-        const size_t rounded = (nbytes + BlockCache::kGranule - 1) / BlockCache::kGranule * BlockCache::kGranule;
-        void* p = cache().take(rounded);
-        storage = std::make_shared<Storage>(p, nbytes, [p, rounded] { cache().give(p, rounded); });
+    if (nbytes >= kPooledMinBytes) {
+        storage = pooled_storage(nbytes);
     } else {
         const size_t rounded = (nbytes + 63) / 64 * 64;
         void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
@@ -135,10 +53,3 @@ void check_float(const Tensor& t, std::string_view op, std::string_view name, in
 }
 
 }  // namespace weft::ops::detail
-
-namespace weft::ops {
-
-void release_cached_buffers() { detail::cache().clear(); }
-size_t cached_buffer_bytes() { return detail::cache().held(); }
-
-}  // namespace weft::ops
