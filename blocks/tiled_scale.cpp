@@ -47,10 +47,10 @@ int64_t tiled_scale_steps(const Shape& in, const TileOptions& o) {
 Tensor tiled_scale(const Tensor& x0, const std::function<Tensor(const Tensor&)>& fn, const TileOptions& o,
                    const std::function<void(int64_t, int64_t)>& on_tile) {
     if (!x0.defined() || x0.dim() != 4 || x0.dtype() != DType::F32)
-        throw Error("invalid_input_type", fmt::format("tiled_scale expects F32 [N, C, H, W], got {}",
+        throw Error(ErrorCode::InvalidInputType, fmt::format("tiled_scale expects F32 [N, C, H, W], got {}",
                                                       x0.defined() ? x0.describe() : std::string("nothing")));
     if (o.tile_h <= o.overlap || o.tile_w <= o.overlap || o.overlap < 0 || o.scale <= 0)
-        throw Error("invalid_input", fmt::format("tiled_scale: tile {}x{} must exceed overlap {}", o.tile_w, o.tile_h, o.overlap));
+        throw Error(ErrorCode::InvalidInput, fmt::format("tiled_scale: tile {}x{} must exceed overlap {}", o.tile_w, o.tile_h, o.overlap));
     const int64_t n = x0.size(0), h = x0.size(2), w = x0.size(3), c = o.out_channels;
     const int64_t oh = scaled(h, o.scale), ow = scaled(w, o.scale);
     Tensor out = Tensor::zeros({n, c, oh, ow});
@@ -60,7 +60,7 @@ Tensor tiled_scale(const Tensor& x0, const std::function<Tensor(const Tensor&)>&
     auto check_tile = [&](const Tensor& y, int64_t th, int64_t tw) {
         if (!y.defined() || y.dim() != 4 || y.size(0) != 1 || y.size(1) != c || y.size(2) != scaled(th, o.scale) ||
             y.size(3) != scaled(tw, o.scale) || y.dtype() != DType::F32)
-            throw Error("tensor_op", fmt::format("tiled_scale: a {}x{} tile gave {}, expected F32 [1, {}, {}, {}]", tw, th,
+            throw Error(ErrorCode::TensorError, fmt::format("tiled_scale: a {}x{} tile gave {}, expected F32 [1, {}, {}, {}]", tw, th,
                                                  y.defined() ? y.describe() : std::string("nothing"), c, scaled(th, o.scale),
                                                  scaled(tw, o.scale)));
     };

@@ -203,10 +203,10 @@ Tensor prepare_noise(const Shape& latent_shape, uint64_t seed, const std::vector
     TorchGenerator gen(seed, kernel);
     if (batch_index == nullptr || batch_index->empty()) return gen.randn(latent_shape);
     if (latent_shape.empty())
-        throw Error("invalid_input", "prepare_noise: a batch_index needs a batched latent shape");
+        throw Error(ErrorCode::InvalidInput, "prepare_noise: a batch_index needs a batched latent shape");
     const int64_t max_index = *std::max_element(batch_index->begin(), batch_index->end());
     if (*std::min_element(batch_index->begin(), batch_index->end()) < 0)
-        throw Error("invalid_input", "prepare_noise: negative batch_index");
+        throw Error(ErrorCode::InvalidInput, "prepare_noise: negative batch_index");
     Shape one = latent_shape;
     one[0] = 1;
     const int64_t per = shape_numel(one);

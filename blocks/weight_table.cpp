@@ -37,7 +37,7 @@ bool WeightTable::has(const std::string& name) const { return file_->contains(pr
 const Tensor& WeightTable::find(const std::string& name) const {
     auto it = file_->tensors.find(prefix_ + name);
     if (it == file_->tensors.end())
-        throw Error("model_load_failed", "tensor '" + prefix_ + name + "' is missing", file_->path).at_path(file_->path);
+        throw Error(ErrorCode::ModelLoadFailed, "tensor '" + prefix_ + name + "' is missing", file_->path).at_path(file_->path);
     return it->second;
 }
 
@@ -50,7 +50,7 @@ const Tensor& WeightTable::get(const std::string& name) const {
 void WeightTable::expect(const std::string& name, const Shape& expected) const {
     const Tensor& t = find(name);
     if (t.shape() != expected)
-        throw Error("model_load_failed",
+        throw Error(ErrorCode::ModelLoadFailed,
                     "tensor '" + prefix_ + name + "' has shape " + shape_string(t.shape()) + "; expected " + shape_string(expected), file_->path)
             .at_path(file_->path);
 }

@@ -1,6 +1,7 @@
 #include "result_json.h"
 
 #include <weft/error.h>
+#include <weft/folder_type.h>
 #include <weft/json.h>
 
 #include <filesystem>
@@ -13,12 +14,6 @@ namespace {
 
 nlohmann::json parse(const std::string& text) { return nlohmann::json::parse(text); }
 
-const fs::path* folder_for(const Folders& folders, const std::string& type) {
-    if (type == "output") return &folders.output;
-    if (type == "temp") return &folders.temp;
-    if (type == "input") return &folders.input;
-    return nullptr;
-}
 
 }  // namespace
 
@@ -29,7 +24,7 @@ nlohmann::json ui_with_paths(const Dict& ui, const Folders& folders) {
         for (auto& item : items) {
             if (!item.is_object() || !item.contains("filename") || !item.contains("type")) continue;
             if (!item["filename"].is_string() || !item["type"].is_string()) continue;
-            const fs::path* base = folder_for(folders, item["type"].get<std::string>());
+            const fs::path* base = folder_of_type(folders, item["type"].get<std::string>());
             if (!base) continue;
             fs::path p = fs::absolute(*base);
             if (item.contains("subfolder") && item["subfolder"].is_string() && !item["subfolder"].get<std::string>().empty())

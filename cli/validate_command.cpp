@@ -54,7 +54,7 @@ int validate_command(const ValidateArgs& a) {
     if (!report.error) {
         // Some outputs are fine (a run would execute those); validate still reports the rest in
         // the shape ComfyUI uses when outputs fail validation.
-        report.error = ErrorInfo{"prompt_outputs_failed_validation", "Prompt outputs failed validation", "", {}};
+        report.error = ErrorInfo{error_code_name(ErrorCode::PromptOutputsFailedValidation), "Prompt outputs failed validation", "", {}};
     }
     std::printf("%s\n", validation_to_json(report, 2).c_str());
     return kExitInvalid;

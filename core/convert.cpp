@@ -131,7 +131,7 @@ namespace {
 
 void check_sizes(size_t in, size_t out, const char* what) {
     if (in != out)
-        throw Error("tensor_error", std::string(what) + ": input has " + std::to_string(in) +
+        throw Error(ErrorCode::TensorError, std::string(what) + ": input has " + std::to_string(in) +
                                         " elements but output has " + std::to_string(out));
 }
 

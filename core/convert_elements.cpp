@@ -85,7 +85,7 @@ void visit_dtype(DType t, F&& f) {
         case DType::F8_E4M3: return f(E4M3{});
         case DType::F8_E5M2: return f(E5M2{});
     }
-    throw Error("tensor_error", "invalid dtype value " + std::to_string(static_cast<int>(t)));
+    throw Error(ErrorCode::TensorError, "invalid dtype value " + std::to_string(static_cast<int>(t)));
 }
 
 // Float16 <-> bfloat16 goes through f32 in cache-sized chunks.

@@ -25,7 +25,7 @@ constexpr std::array<DTypeInfo, 12> kInfo{{
 const DTypeInfo& info(DType t) {
     const auto i = static_cast<size_t>(t);
     if (i >= kInfo.size() || kInfo[i].type != t)
-        throw Error("tensor_error", "invalid dtype value " + std::to_string(i));
+        throw Error(ErrorCode::TensorError, "invalid dtype value " + std::to_string(i));
     return kInfo[i];
 }
 
@@ -38,7 +38,7 @@ const char* dtype_name(DType t) { return info(t).name; }
 DType dtype_from_name(const std::string& name) {
     for (const auto& d : kInfo)
         if (name == d.name) return d.type;
-    throw Error("tensor_error", "unknown dtype \"" + name + "\"");
+    throw Error(ErrorCode::TensorError, "unknown dtype \"" + name + "\"");
 }
 
 }  // namespace weft

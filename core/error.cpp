@@ -12,8 +12,8 @@ constexpr std::array<std::string_view, size_t(ErrorCode::Interrupted) + 1> kName
     "invalid_prompt", "prompt_no_outputs", "prompt_outputs_failed_validation", "missing_node_type",
     "required_input_missing", "invalid_input_type", "value_not_in_list", "value_smaller_than_min",
     "value_bigger_than_max", "return_type_mismatch", "exception_during_validation",
-    "exception_during_inner_validation", "dependency_cycle", "invalid_input", "invalid_node_definition",
-    "invalid_image", "invalid_video", "invalid_model", "model_load_failed", "file_not_found", "invalid_file",
+    "exception_during_inner_validation", "dependency_cycle", "custom_validation_failed", "invalid_input", "invalid_node_definition",
+    "invalid_image", "invalid_video", "invalid_media", "invalid_model", "model_load_failed", "file_not_found", "invalid_file",
     "invalid_path", "invalid_json", "save_failed", "invalid_prefix", "tensor_error", "invalid_preview",
     "invalid_precision", "invalid_cache_options", "server_error", "server_queue_error", "internal_error",
     "interrupted",
@@ -34,13 +34,6 @@ std::optional<ErrorCode> error_code_from_name(std::string_view name) {
 
 Error::Error(ErrorCode code, std::string message, std::string details)
     : std::runtime_error(message), code_(code), info_{error_code_name(code), std::move(message), std::move(details), {}} {
-    rebuild_what();
-}
-
-Error::Error(std::string type, std::string message, std::string details)
-    : std::runtime_error(message),
-      code_(error_code_from_name(type).value_or(ErrorCode::InternalError)),
-      info_{std::move(type), std::move(message), std::move(details), {}} {
     rebuild_what();
 }
 

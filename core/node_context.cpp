@@ -11,7 +11,7 @@ auto typed(const NodeContext& ctx, std::string_view name, const char* wanted, F&
     try {
         return get(v);
     } catch (const Error&) {
-        throw Error("invalid_input_type", std::string("expected ") + wanted + ", got " + v.kind_name(), std::string(name))
+        throw Error(ErrorCode::InvalidInputType, std::string("expected ") + wanted + ", got " + v.kind_name(), std::string(name))
             .at_node(ctx.node_id())
             .at_input(std::string(name));
     }

@@ -6,16 +6,16 @@ namespace weft {
 
 namespace {
 void check_definition(const NodeDefinition& def) {
-    if (def.schema.name().empty()) throw Error("invalid_node_definition", "a node definition needs a class name");
+    if (def.schema.name().empty()) throw Error(ErrorCode::InvalidNodeDefinition, "a node definition needs a class name");
     if (!def.execute)
-        throw Error("invalid_node_definition", "node '" + def.schema.name() + "' has no execute function");
+        throw Error(ErrorCode::InvalidNodeDefinition, "node '" + def.schema.name() + "' has no execute function");
 }
 }  // namespace
 
 void NodeRegistry::add(NodeDefinition def) {
     check_definition(def);
     std::string name = def.schema.name();
-    if (defs_.count(name)) throw Error("invalid_node_definition", "node class '" + name + "' is already registered");
+    if (defs_.count(name)) throw Error(ErrorCode::InvalidNodeDefinition, "node class '" + name + "' is already registered");
     defs_.emplace(std::move(name), std::make_shared<const NodeDefinition>(std::move(def)));
 }
 

@@ -16,7 +16,7 @@ namespace weft {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& msg) { throw Error("tensor_error", msg); }
+[[noreturn]] void fail(const std::string& msg) { throw Error(ErrorCode::TensorError, msg); }
 
 int64_t normalize_dim(int64_t d, int64_t ndim, const char* what) {
     const int64_t n = d < 0 ? d + ndim : d;

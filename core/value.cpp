@@ -17,7 +17,7 @@ namespace {
 enum Alt : size_t { A_Null, A_Bool, A_Int, A_UInt, A_Float, A_String, A_List, A_Dict, A_Tensor, A_Latent, A_Cond, A_Link, A_Blocker, A_Object };
 
 [[noreturn]] void kind_error(const Value& v, const char* wanted) {
-    throw Error("invalid_input_type", std::string("expected ") + wanted + ", got " + v.kind_name(), v.describe());
+    throw Error(ErrorCode::InvalidInputType, std::string("expected ") + wanted + ", got " + v.kind_name(), v.describe());
 }
 
 // Exact comparison of an integer with a double (no rounding through double for big integers).
@@ -70,14 +70,14 @@ bool Value::as_bool() const {
 int64_t Value::as_int() const {
     if (auto p = std::get_if<int64_t>(&v_)) return *p;
     if (std::holds_alternative<uint64_t>(v_))
-        throw Error("invalid_input_type", "integer " + describe() + " does not fit in a signed 64-bit integer");
+        throw Error(ErrorCode::InvalidInputType, "integer " + describe() + " does not fit in a signed 64-bit integer");
     kind_error(*this, "INT");
 }
 
 uint64_t Value::as_uint64() const {
     if (auto p = std::get_if<uint64_t>(&v_)) return *p;
     if (auto p = std::get_if<int64_t>(&v_)) {
-        if (*p < 0) throw Error("invalid_input_type", "expected a non-negative INT, got " + describe());
+        if (*p < 0) throw Error(ErrorCode::InvalidInputType, "expected a non-negative INT, got " + describe());
         return static_cast<uint64_t>(*p);
     }
     kind_error(*this, "INT");
@@ -128,7 +128,7 @@ const Object& Value::as_object_ref() const {
 }
 
 void Value::throw_object_mismatch(const char* wanted) const {
-    throw Error("invalid_input_type", "expected an object of C++ type " + std::string(wanted) + ", got " + kind_name());
+    throw Error(ErrorCode::InvalidInputType, "expected an object of C++ type " + std::string(wanted) + ", got " + kind_name());
 }
 
 size_t Value::byte_size() const {

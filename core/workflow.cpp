@@ -33,7 +33,7 @@ void WorkflowNode::erase(std::string_view name) {
 }
 
 WorkflowNode& Workflow::add(std::string id, std::string class_type) {
-    if (index_.count(id)) throw Error("invalid_prompt", "Duplicate node id", "Node ID '#" + id + "'").at_node(id);
+    if (index_.count(id)) throw Error(ErrorCode::InvalidPrompt, "Duplicate node id", "Node ID '#" + id + "'").at_node(id);
     index_.emplace(id, nodes_.size());
     WorkflowNode& n = nodes_.emplace_back();
     n.id = std::move(id);
@@ -62,7 +62,7 @@ const WorkflowNode* Workflow::find(std::string_view id) const {
 
 void Workflow::set_input(std::string_view node_id, std::string name, Value v) {
     WorkflowNode* n = find(node_id);
-    if (!n) throw Error("invalid_prompt", "No node with id '" + std::string(node_id) + "' in the workflow").at_node(std::string(node_id));
+    if (!n) throw Error(ErrorCode::InvalidPrompt, "No node with id '" + std::string(node_id) + "' in the workflow").at_node(std::string(node_id));
     n->set(std::move(name), std::move(v));
 }
 

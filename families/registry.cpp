@@ -37,7 +37,7 @@ std::string known_names() {
     for (const Family& f : registered_families())
         if (f.*detector) msg += "; " + std::string(f.name) + ": " + (f.*detector)(file).saw;
     msg += " — no registered " + what + " matches (known: " + known_names() + ")";
-    throw Error("model_load_failed", msg, file.path).at_path(file.path);
+    throw Error(ErrorCode::ModelLoadFailed, msg, file.path).at_path(file.path);
 }
 
 std::shared_ptr<const ModelFile> open_shared(const std::string& path) { return std::make_shared<const ModelFile>(open_model_file(path)); }

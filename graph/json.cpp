@@ -221,7 +221,7 @@ Value value_from_json(std::string_view text) {
     try {
         j = nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error& e) {
-        throw Error("invalid_json", "Invalid JSON", e.what());
+        throw Error(ErrorCode::InvalidJson, "Invalid JSON", e.what());
     }
     return graph::value_from_json_node(j);
 }

@@ -17,7 +17,7 @@ namespace weft::graph {
 namespace {
 
 Error media_error(std::string_view origin, const std::string& why) {
-    return Error("invalid_prompt", "Cannot read a workflow from " + std::string(origin), why);
+    return Error(ErrorCode::InvalidPrompt, "Cannot read a workflow from " + std::string(origin), why);
 }
 
 std::string lower(std::string s) {

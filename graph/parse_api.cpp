@@ -15,7 +15,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 Error node_error(const std::string& id, std::string message) {
-    return std::move(Error("invalid_prompt", std::move(message), "Node ID '#" + id + "'").at_node(id));
+    return std::move(Error(ErrorCode::InvalidPrompt, std::move(message), "Node ID '#" + id + "'").at_node(id));
 }
 
 std::string link_node_id(const json& e) {
@@ -47,7 +47,7 @@ Workflow parse_api_json(const json& root, std::string_view origin) {
         if (it != root.end() && it->is_object() && !it->contains("class_type")) prompt = &*it;
     }
     if (!prompt->is_object())
-        throw Error("invalid_prompt", "A workflow in API format must be a JSON object of node id -> node",
+        throw Error(ErrorCode::InvalidPrompt, "A workflow in API format must be a JSON object of node id -> node",
                     "in " + std::string(origin));
 
     Workflow wf;
@@ -73,7 +73,7 @@ Workflow parse_api_json(const json& root, std::string_view origin) {
             const json& v = in.value();
             if (v.is_array()) {
                 if (v.size() != 2)
-                    throw std::move(Error("invalid_prompt", "Bad linked input, must be a length-2 list of [node_id, slot_index]",
+                    throw std::move(Error(ErrorCode::InvalidPrompt, "Bad linked input, must be a length-2 list of [node_id, slot_index]",
                                           "Node ID '#" + id + "', input '" + name + "'")
                                         .at_node(id)
                                         .at_input(name));

@@ -19,7 +19,7 @@ namespace weft::graph {
 ///  - a bare list of any other length is rejected here with invalid_prompt ("Bad linked input"),
 ///    naming node and input (ComfyUI reports it as bad_linked_input during validation);
 ///  - {"__value__": x} is unwrapped to x (list constants); `_meta.title` is kept as the title.
-/// Throws weft::Error("invalid_prompt") for a non-object node, a missing/non-string class_type or
+/// Throws weft::Error(weft::ErrorCode::InvalidPrompt) for a non-object node, a missing/non-string class_type or
 /// non-object inputs, with details "Node ID '#<id>'".
 Workflow parse_api_json(const nlohmann::ordered_json& j, std::string_view origin);
 

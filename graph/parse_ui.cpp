@@ -142,7 +142,7 @@ void parse_links(const json* links, UiGraph& g, std::string_view origin) {
         UiLink link;
         std::string id;
         if (l.is_array()) {  // schema 0.4: [id, origin_id, origin_slot, target_id, target_slot, type]
-            if (l.size() < 5) throw Error("invalid_prompt", "Malformed link " + l.dump() + " in " + std::string(origin));
+            if (l.size() < 5) throw Error(ErrorCode::InvalidPrompt, "Malformed link " + l.dump() + " in " + std::string(origin));
             id = id_text(l[0]);
             link.origin = id_text(l[1]);
             link.origin_slot = slot_of(l[2]);
@@ -151,7 +151,7 @@ void parse_links(const json* links, UiGraph& g, std::string_view origin) {
             if (l.size() > 5 && l[5].is_string()) link.type = l[5].get<std::string>();
         } else if (l.is_object()) {  // schema 1 and subgraphs: {id, origin_id, origin_slot, ...}
             if (!l.contains("id") || !l.contains("origin_id"))
-                throw Error("invalid_prompt", "Malformed link " + l.dump() + " in " + std::string(origin));
+                throw Error(ErrorCode::InvalidPrompt, "Malformed link " + l.dump() + " in " + std::string(origin));
             id = id_text(l["id"]);
             link.origin = id_text(l["origin_id"]);
             link.origin_slot = l.contains("origin_slot") ? slot_of(l["origin_slot"]) : 0;
@@ -161,7 +161,7 @@ void parse_links(const json* links, UiGraph& g, std::string_view origin) {
         } else if (l.is_null()) {
             continue;
         } else {
-            throw Error("invalid_prompt", "Malformed link " + l.dump() + " in " + std::string(origin));
+            throw Error(ErrorCode::InvalidPrompt, "Malformed link " + l.dump() + " in " + std::string(origin));
         }
         // Duplicate ids (seen in real files): the first one wins, as nodes reference one link.
         g.links.emplace(std::move(id), std::move(link));
@@ -172,10 +172,10 @@ UiGraph build_graph(const json& obj, std::string_view origin, const json* defini
     UiGraph g;
     g.definition = definition;
     const json* nodes = array_field(obj, "nodes");
-    if (!nodes) throw Error("invalid_prompt", "UI-format workflow without a \"nodes\" array", "in " + std::string(origin));
+    if (!nodes) throw Error(ErrorCode::InvalidPrompt, "UI-format workflow without a \"nodes\" array", "in " + std::string(origin));
     for (const json& n : *nodes) {
         if (!n.is_object() || !n.contains("id"))
-            throw Error("invalid_prompt", "UI-format workflow node without an id: " + n.dump().substr(0, 200), "in " + std::string(origin));
+            throw Error(ErrorCode::InvalidPrompt, "UI-format workflow node without an id: " + n.dump().substr(0, 200), "in " + std::string(origin));
         g.ordered.push_back(&n);
         g.by_id.emplace(id_text(n["id"]), &n);
     }
@@ -235,7 +235,7 @@ private:
     }
 
     Error error_at(const std::string& id, std::string message) const {
-        return std::move(Error("invalid_prompt", std::move(message), "Node ID '#" + id + "' in " + origin_).at_node(id));
+        return std::move(Error(ErrorCode::InvalidPrompt, std::move(message), "Node ID '#" + id + "' in " + origin_).at_node(id));
     }
 
     void emit_graph(const Scope& s) {
@@ -262,7 +262,7 @@ private:
                                        : "Node #" + id + " has unknown type '" + type + "'" +
                                              (title.empty() ? std::string() : " (title '" + title + "')") +
                                              ": the node is not available (a custom node that is not installed?)";
-                Error e("missing_node_type", what, "Node ID '#" + id + "' in " + origin_);
+                Error e(ErrorCode::MissingNodeType, what, "Node ID '#" + id + "' in " + origin_);
                 e.at_node(id).with_extra("class_type", Value(type));
                 throw e;
             }
@@ -338,7 +338,7 @@ private:
 
     Resolved resolve_link(const Scope& s, const std::string& link_id, int depth) {
         if (depth > kMaxResolveDepth)
-            throw Error("invalid_prompt", "Links form a cycle through reroutes or bypassed nodes (link " + link_id + ")", "in " + origin_);
+            throw Error(ErrorCode::InvalidPrompt, "Links form a cycle through reroutes or bypassed nodes (link " + link_id + ")", "in " + origin_);
         auto it = s.graph->links.find(link_id);
         if (it == s.graph->links.end()) return {};  // a link id with no link: unconnected
         const UiLink& l = it->second;
@@ -519,7 +519,7 @@ bool is_ui_workflow(const json& j) {
 
 Workflow convert_ui_workflow(const json& ui, const NodeRegistry& registry, std::string_view origin) {
     if (!is_ui_workflow(ui))
-        throw Error("invalid_prompt", "Not a UI-format workflow (expected an object with a \"nodes\" array and \"links\")",
+        throw Error(ErrorCode::InvalidPrompt, "Not a UI-format workflow (expected an object with a \"nodes\" array and \"links\")",
                     "in " + std::string(origin));
     return Converter(ui, registry, origin).run();
 }

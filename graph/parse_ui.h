@@ -34,8 +34,8 @@ bool is_ui_workflow(const nlohmann::json& j);
 ///    to its promoted widget values; subgraph outputs to the inner node that feeds them;
 ///  - finally every input linked to a node that is not in the result is removed;
 ///  - `_meta.title` is the node's title, else its type's display name.
-/// Throws weft::Error("missing_node_type") naming node id and type for an unknown type, and
-/// weft::Error("invalid_prompt") for malformed input; `origin` names the source.
+/// Throws weft::Error(weft::ErrorCode::MissingNodeType) naming node id and type for an unknown type, and
+/// weft::Error(weft::ErrorCode::InvalidPrompt) for malformed input; `origin` names the source.
 Workflow convert_ui_workflow(const nlohmann::json& ui, const NodeRegistry& registry, std::string_view origin);
 
 }  // namespace weft::graph

@@ -30,7 +30,7 @@ std::string where(const YAML::Mark& m) {
 Error yaml_error(std::string_view origin, const YAML::Node& at, std::string message, const std::string& node_id = {}) {
     std::string details = where(at.Mark());
     if (!node_id.empty()) details = "Node ID '#" + node_id + "'" + (details.empty() ? "" : ", " + details);
-    Error e("invalid_prompt", std::move(message) + " (" + std::string(origin) + (details.empty() ? "" : ", " + where(at.Mark())) + ")",
+    Error e(ErrorCode::InvalidPrompt, std::move(message) + " (" + std::string(origin) + (details.empty() ? "" : ", " + where(at.Mark())) + ")",
             details);
     if (!node_id.empty()) e.at_node(node_id);
     return e;
@@ -149,10 +149,10 @@ Workflow parse_api_yaml(std::string_view text, std::string_view origin) {
     try {
         root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
-        throw Error("invalid_prompt", "Invalid YAML in " + std::string(origin),
+        throw Error(ErrorCode::InvalidPrompt, "Invalid YAML in " + std::string(origin),
                     where(e.mark) + (e.mark.line >= 0 ? ": " : "") + e.msg);
     }
-    if (root.IsNull() || !root.IsDefined()) throw Error("invalid_prompt", "Empty workflow", "in " + std::string(origin));
+    if (root.IsNull() || !root.IsDefined()) throw Error(ErrorCode::InvalidPrompt, "Empty workflow", "in " + std::string(origin));
     if (!root.IsMap())
         throw yaml_error(origin, root,
                          "Unrecognised workflow format: expected API-format JSON, a UI-format JSON workflow, a PNG, or YAML "

@@ -20,7 +20,7 @@ namespace weft::graph {
 /// form; a 2-item sequence is a link [id, slot] (a plain-number id is taken as text), a list
 /// constant is written {__value__: [...]}. Plain scalars are typed as YAML 1.2's core schema
 /// (null, true/false, integers incl. 0x/0o, floats incl. .inf/.nan); quoted ones stay strings.
-/// Errors are weft::Error("invalid_prompt") whose details give the line and column.
+/// Errors are weft::Error(weft::ErrorCode::InvalidPrompt) whose details give the line and column.
 Workflow parse_api_yaml(std::string_view text, std::string_view origin);
 
 }  // namespace weft::graph

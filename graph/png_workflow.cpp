@@ -14,7 +14,7 @@ namespace weft::graph {
 namespace {
 
 Error png_error(std::string_view origin, const std::string& what) {
-    return std::move(Error("invalid_prompt", "Cannot read the workflow from PNG " + std::string(origin) + ": " + what)
+    return std::move(Error(ErrorCode::InvalidPrompt, "Cannot read the workflow from PNG " + std::string(origin) + ": " + what)
                          .at_path(std::string(origin)));
 }
 
@@ -25,7 +25,7 @@ Workflow parse_png_workflow(std::string_view bytes, std::string_view origin, con
     try {
         chunks = media::read_png_texts(bytes, origin);
     } catch (const Error& e) {  // a damaged PNG is a prompt that cannot be read
-        throw std::move(Error("invalid_prompt", e.message(), e.details()).at_path(std::string(origin)));
+        throw std::move(Error(ErrorCode::InvalidPrompt, e.message(), e.details()).at_path(std::string(origin)));
     }
     const std::string* prompt = nullptr;
     const std::string* workflow = nullptr;

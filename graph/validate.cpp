@@ -31,8 +31,8 @@ namespace weft::graph {
 
 namespace {
 
-ErrorInfo make_error(std::string type, std::string message, std::string details, Dict extra = {}) {
-    return ErrorInfo{std::move(type), std::move(message), std::move(details), std::move(extra)};
+ErrorInfo make_error(ErrorCode code, std::string message, std::string details, Dict extra = {}) {
+    return ErrorInfo{error_code_name(code), std::move(message), std::move(details), std::move(extra)};
 }
 
 bool same_error(const ErrorInfo& a, const ErrorInfo& b) {
@@ -142,11 +142,11 @@ void Validator::raise(std::vector<Frame>& stack, const Raised& r) {
     Result res;
     res.valid = false;
     if (stack.empty()) {
-        res.errors.push_back(make_error("exception_during_validation", "Exception when validating node", r.message,
+        res.errors.push_back(make_error(ErrorCode::ExceptionDuringValidation, "Exception when validating node", r.message,
                                         Dict{{"exception_type", r.type}, {"traceback", List{}}}));
     } else {
         Frame& parent = stack.back();
-        res.errors.push_back(make_error("exception_during_inner_validation", "Exception when validating inner node", r.message,
+        res.errors.push_back(make_error(ErrorCode::ExceptionDuringInnerValidation, "Exception when validating inner node", r.message,
                                         Dict{{"input_name", parent.pending_input->name},
                                              {"input_config", parent.pending_config},
                                              {"exception_message", r.message},
@@ -196,7 +196,7 @@ void Validator::step(std::vector<Frame>& stack) {
     const Input& in = *f.declared[f.next++];
     if (!val) {
         if (in.section == Input::Section::Required)
-            f.errors.push_back(make_error("required_input_missing", "Required input is missing", in.name, Dict{{"input_name", in.name}}));
+            f.errors.push_back(make_error(ErrorCode::RequiredInputMissing, "Required input is missing", in.name, Dict{{"input_name", in.name}}));
         return;
     }
     auto cit = config_cache_.find(&in);
@@ -225,7 +225,7 @@ void Validator::step(std::vector<Frame>& stack) {
     const std::string& received = outs[static_cast<size_t>(link.slot)].type;
     f.received_types[in.name] = received;
     if (!f.def->validate_takes_input_types && !types_compatible(received, in.type)) {
-        f.errors.push_back(make_error("return_type_mismatch", "Return type mismatch between linked nodes",
+        f.errors.push_back(make_error(ErrorCode::ReturnTypeMismatch, "Return type mismatch between linked nodes",
                                       in.name + ", received_type(" + received + ") mismatch input_type(" + in.type + ")",
                                       Dict{{"input_name", in.name},
                                            {"input_config", config},
@@ -265,7 +265,7 @@ void Validator::step(std::vector<Frame>& stack) {
         for (size_t i = 0; i + 1 < path.size(); ++i) {
             Result r;
             r.valid = false;
-            r.errors.push_back(make_error("dependency_cycle", "Dependency cycle detected", details,
+            r.errors.push_back(make_error(ErrorCode::DependencyCycle, "Dependency cycle detected", details,
                                           Dict{{"node_id", path[i]}, {"cycle_nodes", cycle_nodes}}));
             record(path[i], std::move(r));
         }
@@ -282,7 +282,7 @@ void Validator::step(std::vector<Frame>& stack) {
 void Validator::check_constant(Frame& f, const Input& in, const Value& raw, const Value& config) {
     Coerced c = coerce_constant(raw, in.type);
     if (c.error) {
-        f.errors.push_back(make_error("invalid_input_type", "Failed to convert an input value to a " + in.type + " value",
+        f.errors.push_back(make_error(ErrorCode::InvalidInputType, "Failed to convert an input value to a " + in.type + " value",
                                       in.name + ", " + python_str(raw) + ", " + *c.error,
                                       Dict{{"input_name", in.name},
                                            {"input_config", config},
@@ -298,7 +298,7 @@ void Validator::check_constant(Frame& f, const Input& in, const Value& raw, cons
     if (in.min_value) {
         auto cmp = compare_numbers(val, *in.min_value);
         if (cmp && *cmp < 0) {
-            f.errors.push_back(make_error("value_smaller_than_min",
+            f.errors.push_back(make_error(ErrorCode::ValueSmallerThanMin,
                                           "Value " + python_str(val) + " smaller than min of " + python_str(*in.min_value), in.name,
                                           Dict{{"input_name", in.name}, {"input_config", config}, {"received_value", val}}));
             return;
@@ -307,7 +307,7 @@ void Validator::check_constant(Frame& f, const Input& in, const Value& raw, cons
     if (in.max_value) {
         auto cmp = compare_numbers(val, *in.max_value);
         if (cmp && *cmp > 0) {
-            f.errors.push_back(make_error("value_bigger_than_max",
+            f.errors.push_back(make_error(ErrorCode::ValueBiggerThanMax,
                                           "Value " + python_str(val) + " bigger than max of " + python_str(*in.max_value), in.name,
                                           Dict{{"input_name", in.name}, {"input_config", config}, {"received_value", val}}));
             return;
@@ -319,7 +319,7 @@ void Validator::check_constant(Frame& f, const Input& in, const Value& raw, cons
             // Gigantic lists (scanned model files) are not sent back.
             bool big = options.size() > 20;
             std::string list_info = big ? "(list of length " + std::to_string(options.size()) + ")" : python_repr(Value(options));
-            f.errors.push_back(make_error("value_not_in_list", "Value not in list",
+            f.errors.push_back(make_error(ErrorCode::ValueNotInList, "Value not in list",
                                           in.name + ": " + python_repr(val) + " not in " + list_info,
                                           Dict{{"input_name", in.name}, {"input_config", big ? Value() : config}, {"received_value", val}}));
         }
@@ -348,11 +348,11 @@ void Validator::custom_validation(Frame& f) {
     std::optional<std::string> failure = def.validate(ValidateArgs{constants, f.received_types, folders_});
     if (!failure) return;
     if (asked.empty()) {
-        f.errors.push_back(make_error("custom_validation_failed", "Custom validation failed for node", *failure));
+        f.errors.push_back(make_error(ErrorCode::CustomValidationFailed, "Custom validation failed for node", *failure));
         return;
     }
     for (const std::string& x : asked)
-        f.errors.push_back(make_error("custom_validation_failed", "Custom validation failed for node",
+        f.errors.push_back(make_error(ErrorCode::CustomValidationFailed, "Custom validation failed for node",
                                       failure->empty() ? x : x + " - " + *failure, Dict{{"input_name", x}}));
 }
 
@@ -371,7 +371,7 @@ Validated validate_workflow(const Workflow& wf, const NodeRegistry& registry, co
         std::string message = n.class_type.empty()
                                   ? "Node '" + title + "' has no class_type. The workflow may be corrupted or a custom node is missing."
                                   : "Node '" + title + "' not found. The custom node may not be installed.";
-        report.error = make_error("missing_node_type", message, "Node ID '#" + n.id + "'",
+        report.error = make_error(ErrorCode::MissingNodeType, message, "Node ID '#" + n.id + "'",
                                   Dict{{"node_id", n.id},
                                        {"class_type", n.class_type.empty() ? Value() : Value(n.class_type)},
                                        {"node_title", Value(title)}});
@@ -385,7 +385,7 @@ Validated validate_workflow(const Workflow& wf, const NodeRegistry& registry, co
     for (const WorkflowNode& n : wf.nodes())
         if (registry.find(n.class_type)->schema.is_output_node() && (!targets || wanted.count(n.id))) outputs.push_back(n.id);
     if (outputs.empty()) {
-        report.error = make_error("prompt_no_outputs", "Prompt has no outputs", "");
+        report.error = make_error(ErrorCode::PromptNoOutputs, "Prompt has no outputs", "");
         return out;
     }
 
@@ -437,7 +437,7 @@ Validated validate_workflow(const Workflow& wf, const NodeRegistry& registry, co
                 details += e.message + ": " + e.details;
             }
         }
-        report.error = make_error("prompt_outputs_failed_validation", "Prompt outputs failed validation", details);
+        report.error = make_error(ErrorCode::PromptOutputsFailedValidation, "Prompt outputs failed validation", details);
     }
 
     // The workflow to run: constants converted, undeclared constants dropped (ComfyUI never passes

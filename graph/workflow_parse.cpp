@@ -35,7 +35,7 @@ nlohmann::ordered_json parse_json_text(std::string_view text, std::string_view o
         // e.byte is 1-based: the position of the byte that could not be read.
         size_t pos = e.byte > 0 ? e.byte - 1 : 0;
         auto [line, col] = line_col(text, pos);
-        throw Error("invalid_prompt", "Invalid JSON in " + std::string(origin),
+        throw Error(ErrorCode::InvalidPrompt, "Invalid JSON in " + std::string(origin),
                     "line " + std::to_string(line) + ", column " + std::to_string(col) + " (byte " + std::to_string(pos) +
                         "): " + e.what());
     }
@@ -53,7 +53,7 @@ Workflow parse_any(std::string_view text, std::string_view origin, const NodeReg
     if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // UTF-8 byte-order mark
     size_t first = body.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos)
-        throw Error("invalid_prompt", "Empty workflow", "in " + std::string(origin));
+        throw Error(ErrorCode::InvalidPrompt, "Empty workflow", "in " + std::string(origin));
 
     if (body[first] == '{' || body[first] == '[') {
         // ordered_json: an API workflow keeps the file's node and input order.
@@ -63,7 +63,7 @@ Workflow parse_any(std::string_view text, std::string_view origin, const NodeReg
             nlohmann::json uj = j;
             if (graph::is_ui_workflow(uj)) {
                 if (!registry)
-                    throw Error("invalid_prompt",
+                    throw Error(ErrorCode::InvalidPrompt,
                                 "UI-format workflow: converting it to the API format needs the node schemas; pass the node registry "
                                 "(Workflow::parse(text, origin, registry) / Workflow::load(path, registry))",
                                 "in " + std::string(origin));

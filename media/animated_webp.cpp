@@ -25,7 +25,7 @@ namespace weft::media {
 namespace {
 
 [[noreturn]] void fail(const fs::path& path, const std::string& message) {
-    throw std::move(Error("invalid_image", message + ": " + path.string()).at_path(path.string()));
+    throw std::move(Error(ErrorCode::InvalidImage, message + ": " + path.string()).at_path(path.string()));
 }
 
 void put16(std::string& s, uint16_t v) { s += char(v & 0xff); s += char(v >> 8); }

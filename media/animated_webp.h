@@ -30,7 +30,7 @@ std::string exif_ascii_tiff(const std::vector<std::pair<uint16_t, std::string>>&
 
 /// Writes every item of `images` (IMAGE [N,H,W,C]) as one frame, looping forever, under a
 /// temporary name renamed when complete. `on_frame(i)` runs before frame i. Throws
-/// weft::Error("invalid_image") naming the path on failure.
+/// weft::Error(weft::ErrorCode::InvalidImage) naming the path on failure.
 void write_animated_webp(const std::filesystem::path& path, const Tensor& images, const AnimatedWebpOptions& options,
                          const std::function<void(int64_t)>& on_frame = {});
 
@@ -42,7 +42,7 @@ struct AnimatedWebp {
     std::string exif;                          // the EXIF chunk, empty when absent
 };
 
-/// Reads an (animated or still) WebP file. Throws weft::Error("invalid_image") naming the path.
+/// Reads an (animated or still) WebP file. Throws weft::Error(weft::ErrorCode::InvalidImage) naming the path.
 AnimatedWebp read_animated_webp(const std::filesystem::path& path);
 
 }  // namespace weft::media

@@ -26,7 +26,7 @@ namespace {
 constexpr char kSignature[] = "\x89PNG\r\n\x1a\n";
 
 [[noreturn]] void fail(const fs::path& path, const std::string& message) {
-    throw std::move(Error("invalid_image", message + ": " + path.string()).at_path(path.string()));
+    throw std::move(Error(ErrorCode::InvalidImage, message + ": " + path.string()).at_path(path.string()));
 }
 
 void put32(std::string& s, uint32_t v) {

@@ -26,7 +26,7 @@ struct ApngOptions {
 
 /// Writes every item of `images` (IMAGE [N,H,W,C], C 1..4) as one frame of an APNG that loops
 /// forever, under a temporary name renamed when complete. `on_frame(i)` runs before frame i.
-/// Throws weft::Error("invalid_image") naming the path on failure.
+/// Throws weft::Error(weft::ErrorCode::InvalidImage) naming the path on failure.
 void write_apng(const std::filesystem::path& path, const Tensor& images, const ApngOptions& options,
                 const std::function<void(int64_t)>& on_frame = {});
 
@@ -41,7 +41,7 @@ struct Apng {
 
 /// Reads an 8-bit, non-interlaced PNG or APNG (gray, RGB, gray+alpha, RGBA), compositing frames
 /// with their dispose and blend operations; a PNG without acTL is one frame. Throws
-/// weft::Error("invalid_image") naming the path for corrupt or unsupported files.
+/// weft::Error(weft::ErrorCode::InvalidImage) naming the path for corrupt or unsupported files.
 Apng read_apng(const std::filesystem::path& path);
 
 }  // namespace weft::media

@@ -40,9 +40,9 @@ using Swr = std::unique_ptr<SwrContext, SwrFree>;
 using Input = std::unique_ptr<AVFormatContext, InputFree>;
 using Output = std::unique_ptr<AVFormatContext, OutputFree>;
 
-/// The reader's and writer's error: weft::Error("invalid_video") naming the file.
+/// The reader's and writer's error: weft::Error(weft::ErrorCode::InvalidVideo) naming the file.
 [[noreturn]] inline void fail(const std::filesystem::path& path, const std::string& message) {
-    throw std::move(Error("invalid_video", message + ": " + path.string()).at_path(path.string()));
+    throw std::move(Error(ErrorCode::InvalidVideo, message + ": " + path.string()).at_path(path.string()));
 }
 
 inline std::string error_text(int code) {

@@ -15,7 +15,7 @@ namespace {
 using Entries = std::vector<std::pair<std::string, std::string>>;
 
 Error media_error(std::string_view origin, const std::string& why) {
-    return std::move(Error("invalid_media", "Cannot read the metadata of " + std::string(origin), why).at_path(std::string(origin)));
+    return std::move(Error(ErrorCode::InvalidMedia, "Cannot read the metadata of " + std::string(origin), why).at_path(std::string(origin)));
 }
 
 uint32_t le32(const unsigned char* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }

@@ -18,7 +18,7 @@ namespace weft::media {
 bool is_media_container(std::string_view bytes);
 
 /// Every metadata entry (key, value) the container holds where ComfyUI puts the workflow, in
-/// file order. Throws weft::Error("invalid_media") naming `origin` when the structure is broken
+/// file order. Throws weft::Error(weft::ErrorCode::InvalidMedia) naming `origin` when the structure is broken
 /// or the bytes are none of these containers.
 std::vector<std::pair<std::string, std::string>> read_media_metadata(std::string_view bytes, std::string_view origin);
 

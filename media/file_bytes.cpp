@@ -15,7 +15,7 @@ namespace weft::media {
 std::string read_file_bytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw std::move(Error("file_not_found", fmt::format("Cannot read '{}': {}", path.string(),
+        throw std::move(Error(ErrorCode::FileNotFound, fmt::format("Cannot read '{}': {}", path.string(),
                                                             std::generic_category().message(errno)))
                             .at_path(path.string()));
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

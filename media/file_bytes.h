@@ -7,7 +7,7 @@
 
 namespace weft::media {
 
-/// The file's bytes. Throws weft::Error("file_not_found") naming the path when it cannot be read.
+/// The file's bytes. Throws weft::Error(weft::ErrorCode::FileNotFound) naming the path when it cannot be read.
 std::string read_file_bytes(const std::filesystem::path& path);
 
 }  // namespace weft::media

@@ -27,7 +27,7 @@ namespace weft::media {
 namespace {
 
 [[noreturn]] void bad_image(std::string_view origin, const std::string& why) {
-    throw std::move(Error("invalid_image", fmt::format("Cannot read image '{}': {}", origin, why)).at_path(std::string(origin)));
+    throw std::move(Error(ErrorCode::InvalidImage, fmt::format("Cannot read image '{}': {}", origin, why)).at_path(std::string(origin)));
 }
 
 // ---- PNG ----------------------------------------------------------------------------------------

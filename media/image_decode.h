@@ -49,7 +49,7 @@ struct DecodeOptions {
     bool first_frame_only = false;
 };
 
-/// Decodes image bytes. Throws weft::Error("invalid_image") naming `origin` for unsupported or
+/// Decodes image bytes. Throws weft::Error(weft::ErrorCode::InvalidImage) naming `origin` for unsupported or
 /// corrupt data.
 DecodedImage decode_image(std::string_view bytes, std::string_view origin, const DecodeOptions& options = {});
 

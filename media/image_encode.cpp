@@ -18,7 +18,7 @@ namespace {
 
 void check_size(std::span<const uint8_t> pixels, int width, int height, int channels, const char* what) {
     if (width <= 0 || height <= 0 || pixels.size() != size_t(width) * size_t(height) * size_t(channels))
-        throw Error("invalid_image", std::string(what) + ": the pixel buffer does not match the image size");
+        throw Error(ErrorCode::InvalidImage, std::string(what) + ": the pixel buffer does not match the image size");
 }
 
 struct JpegError {
@@ -41,7 +41,7 @@ std::string encode_jpeg(std::span<const uint8_t> rgb, int width, int height, int
     if (setjmp(err.jump)) {
         jpeg_destroy_compress(&cinfo);
         std::free(buffer);
-        throw Error("invalid_image", "JPEG encoding failed");
+        throw Error(ErrorCode::InvalidImage, "JPEG encoding failed");
     }
     jpeg_create_compress(&cinfo);
     jpeg_mem_dest(&cinfo, &buffer, &size);
@@ -64,13 +64,13 @@ std::string encode_jpeg(std::span<const uint8_t> rgb, int width, int height, int
 }
 
 std::string encode_webp(std::span<const uint8_t> pixels, int width, int height, int channels, int quality) {
-    if (channels != 3 && channels != 4) throw Error("invalid_image", "WebP: 3 or 4 channels expected");
+    if (channels != 3 && channels != 4) throw Error(ErrorCode::InvalidImage, "WebP: 3 or 4 channels expected");
     check_size(pixels, width, height, channels, "WebP");
     uint8_t* out = nullptr;
     const size_t n = channels == 4 ? WebPEncodeRGBA(pixels.data(), width, height, width * 4, float(quality), &out)
                                    : WebPEncodeRGB(pixels.data(), width, height, width * 3, float(quality), &out);
     std::unique_ptr<uint8_t, void (*)(void*)> owned(out, WebPFree);
-    if (n == 0) throw Error("invalid_image", "WebP encoding failed");
+    if (n == 0) throw Error(ErrorCode::InvalidImage, "WebP encoding failed");
     return std::string(reinterpret_cast<const char*>(out), n);
 }
 

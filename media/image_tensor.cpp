@@ -9,10 +9,10 @@
 namespace weft::media {
 
 Tensor image_batch_f32(const Tensor& t, std::string_view what) {
-    if (!t.defined()) throw Error("invalid_input_type", fmt::format("{}: no image", what));
+    if (!t.defined()) throw Error(ErrorCode::InvalidInputType, fmt::format("{}: no image", what));
     Tensor img = t.dim() == 3 ? t.reshape({1, t.size(0), t.size(1), t.size(2)}) : t;
     if (img.dim() != 4 || img.size(3) < 1 || img.size(3) > 4)
-        throw Error("invalid_input_type",
+        throw Error(ErrorCode::InvalidInputType,
                     fmt::format("{}: expected an IMAGE [B, H, W, C] with 1 to 4 channels, got {}", what, t.describe()));
     return img.to(DType::F32).contiguous();
 }
@@ -35,7 +35,7 @@ Tensor u8_to_image(std::span<const uint8_t> pixels, int64_t height, int64_t widt
     float* dst = out.data<float>();
     const size_t n = static_cast<size_t>(height * width * channels);
     if (pixels.size() != n)
-        throw Error("invalid_image", fmt::format("{} bytes for a {}x{}x{} image", pixels.size(), height, width, channels));
+        throw Error(ErrorCode::InvalidImage, fmt::format("{} bytes for a {}x{}x{} image", pixels.size(), height, width, channels));
     for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(pixels[i]) / 255.0f;
     return out;
 }

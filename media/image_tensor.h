@@ -11,7 +11,7 @@
 namespace weft::media {
 
 /// `t` as a contiguous F32 IMAGE batch [B,H,W,C] (C in 1..4); a 3-d [H,W,C] tensor counts as a
-/// batch of one. Throws weft::Error("invalid_input_type") naming `what` otherwise.
+/// batch of one. Throws weft::Error(weft::ErrorCode::InvalidInputType) naming `what` otherwise.
 Tensor image_batch_f32(const Tensor& t, std::string_view what = "image");
 
 /// Item `index` of an F32 contiguous batch as interleaved 8-bit pixels, ComfyUI's way:

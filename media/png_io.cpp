@@ -120,7 +120,7 @@ std::string encode_png(std::span<const uint8_t> pixels, int width, int height, i
                        std::span<const PngText> texts, int compress_level) {
     if (width <= 0 || height <= 0 || channels < 1 || channels > 4 ||
         pixels.size() != size_t(width) * size_t(height) * size_t(channels))
-        throw Error("invalid_image", fmt::format("Cannot encode a PNG {}x{}x{} from {} bytes", width, height, channels,
+        throw Error(ErrorCode::InvalidImage, fmt::format("Cannot encode a PNG {}x{}x{} from {} bytes", width, height, channels,
                                                  pixels.size()));
     ErrorState st;
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, on_error, on_warning);
@@ -140,7 +140,7 @@ std::string encode_png(std::span<const uint8_t> pixels, int width, int height, i
     const bool failed = !png || !info || !write_body(png, info, &out, pixels.data(), width, height, channels, chunks, compress_level);
     png_destroy_write_struct(png ? &png : nullptr, info ? &info : nullptr);
     if (failed)
-        throw Error("invalid_image", "PNG encoding failed: " + (st.message.empty() ? std::string("libpng error") : st.message));
+        throw Error(ErrorCode::InvalidImage, "PNG encoding failed: " + (st.message.empty() ? std::string("libpng error") : st.message));
     return out;
 }
 
@@ -150,11 +150,11 @@ void write_png(const fs::path& path, std::span<const uint8_t> pixels, int width,
     try {
         bytes = encode_png(pixels, width, height, channels, texts, compress_level);
     } catch (const Error& e) {
-        throw std::move(Error("save_failed", fmt::format("Cannot write PNG '{}': {}", path.string(), e.message())).at_path(path.string()));
+        throw std::move(Error(ErrorCode::SaveFailed, fmt::format("Cannot write PNG '{}': {}", path.string(), e.message())).at_path(path.string()));
     }
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     if (!f)
-        throw std::move(Error("save_failed", fmt::format("Cannot open '{}' for writing: {}", path.string(),
+        throw std::move(Error(ErrorCode::SaveFailed, fmt::format("Cannot open '{}' for writing: {}", path.string(),
                                                          std::generic_category().message(errno)))
                             .at_path(path.string()));
     f.write(bytes.data(), std::streamsize(bytes.size()));
@@ -162,7 +162,7 @@ void write_png(const fs::path& path, std::span<const uint8_t> pixels, int width,
     if (!f) {
         std::error_code ec;
         fs::remove(path, ec);
-        throw std::move(Error("save_failed", fmt::format("Cannot write PNG '{}': write error", path.string())).at_path(path.string()));
+        throw std::move(Error(ErrorCode::SaveFailed, fmt::format("Cannot write PNG '{}': write error", path.string())).at_path(path.string()));
     }
 }
 
@@ -180,7 +180,7 @@ PngImage decode_png(std::string_view bytes, std::string_view origin) {
     const bool failed = !png || !info || !end_info || !read_body(png, info, end_info, &src, img, raw, rows);
     png_destroy_read_struct(png ? &png : nullptr, info ? &info : nullptr, end_info ? &end_info : nullptr);
     if (failed)
-        throw std::move(Error("invalid_image", fmt::format("Cannot read PNG '{}': {}", origin,
+        throw std::move(Error(ErrorCode::InvalidImage, fmt::format("Cannot read PNG '{}': {}", origin,
                                                            st.message.empty() ? std::string("not a PNG file") : st.message))
                             .at_path(std::string(origin)));
     return img;

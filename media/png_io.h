@@ -16,11 +16,11 @@ namespace weft::media {
 /// PNG bytes of interleaved 8-bit pixels (channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), rows top
 /// to bottom, zlib level `compress_level` (0..9), `texts` before the image data: plain ASCII in
 /// tEXt, anything else in an iTXt (UTF-8) chunk; keys that are no PNG keyword are skipped.
-/// Throws weft::Error("invalid_image") when the buffer does not match the size.
+/// Throws weft::Error(weft::ErrorCode::InvalidImage) when the buffer does not match the size.
 std::string encode_png(std::span<const uint8_t> pixels, int width, int height, int channels,
                        std::span<const PngText> texts = {}, int compress_level = 4);
 
-/// encode_png written to `path`. Throws weft::Error("save_failed") naming the path on failure
+/// encode_png written to `path`. Throws weft::Error(weft::ErrorCode::SaveFailed) naming the path on failure
 /// (no partial file left).
 void write_png(const std::filesystem::path& path, std::span<const uint8_t> pixels, int width, int height,
                int channels, std::span<const PngText> texts = {}, int compress_level = 4);
@@ -36,7 +36,7 @@ struct PngImage {
 };
 
 /// Decodes PNG bytes (palette and low bit depths expanded, tRNS turned into alpha). Throws
-/// weft::Error("invalid_image") naming `origin` when they are not a valid PNG.
+/// weft::Error(weft::ErrorCode::InvalidImage) naming `origin` when they are not a valid PNG.
 PngImage decode_png(std::string_view bytes, std::string_view origin);
 
 /// decode_png of a file. Throws weft::Error naming the path: "file_not_found" when it cannot be

@@ -18,7 +18,7 @@ constexpr std::string_view kSignature = "\x89PNG\r\n\x1a\n";
 constexpr size_t kMaxInflated = size_t{256} << 20;  // a workflow is text; refuse zip bombs
 
 Error png_error(std::string_view origin, const std::string& what) {
-    return std::move(Error("invalid_image", "Cannot read the text chunks of PNG " + std::string(origin) + ": " + what)
+    return std::move(Error(ErrorCode::InvalidImage, "Cannot read the text chunks of PNG " + std::string(origin) + ": " + what)
                          .at_path(std::string(origin)));
 }
 

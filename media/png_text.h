@@ -21,7 +21,7 @@ struct PngText {
     bool operator==(const PngText&) const = default;
 };
 
-/// Every text chunk of a PNG, in file order. Throws weft::Error("invalid_image") naming
+/// Every text chunk of a PNG, in file order. Throws weft::Error(weft::ErrorCode::InvalidImage) naming
 /// `origin` (a file name or "upload") when the bytes are not a PNG, a chunk is truncated, or a
 /// compressed text cannot be inflated (or inflates beyond 256 MiB).
 std::vector<PngText> read_png_texts(std::string_view bytes, std::string_view origin);

@@ -27,7 +27,7 @@ void TempFile::commit() {
     std::error_code ec;
     fs::rename(temp_, final_, ec);
     if (ec)
-        throw std::move(Error("save_failed", "Cannot write " + final_.string() + ": " + ec.message()).at_path(final_.string()));
+        throw std::move(Error(ErrorCode::SaveFailed, "Cannot write " + final_.string() + ": " + ec.message()).at_path(final_.string()));
     committed_ = true;
 }
 

@@ -28,7 +28,7 @@ using av::fail;
 av::Input open_input(const fs::path& path) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec))
-        throw std::move(Error("file_not_found", "Video file not found: " + path.string()).at_path(path.string()));
+        throw std::move(Error(ErrorCode::FileNotFound, "Video file not found: " + path.string()).at_path(path.string()));
     AVFormatContext* raw = nullptr;
     if (int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); rc < 0)
         fail(path, "Not a video FFmpeg can read (" + av::error_text(rc) + ")");

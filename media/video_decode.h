@@ -28,7 +28,7 @@ VideoFileInfo probe_video_file(const std::filesystem::path& path);
 
 /// Decodes every frame as RGB (F32 [N,H,W,3]) and the first audio stream as planar float. Frames
 /// of another size than the first are scaled to it. `on_frame(n)` is called after each frame (for
-/// cancellation). Throws weft::Error("invalid_video") naming the path for corrupt or truncated
+/// cancellation). Throws weft::Error(weft::ErrorCode::InvalidVideo) naming the path for corrupt or truncated
 /// data (fewer frames than the container announces) and for a video without frames.
 VideoComponents decode_video_file(const std::filesystem::path& path, const std::function<void(int64_t)>& on_frame = {});
 

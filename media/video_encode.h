@@ -33,7 +33,7 @@ struct VideoEncodeOptions {
 /// under a temporary name in the same folder and renamed when complete, so no partial file is
 /// left under `path`. `on_frame(i)` runs before frame i is encoded (for progress and
 /// cancellation; an exception from it aborts and removes the temporary file). Throws
-/// weft::Error("invalid_video") for zero frames, odd sizes (yuv420p needs even width and height),
+/// weft::Error(weft::ErrorCode::InvalidVideo) for zero frames, odd sizes (yuv420p needs even width and height),
 /// a codec this FFmpeg lacks, and write failures, naming the path.
 void encode_video(const std::filesystem::path& path, const Tensor& images, const VideoEncodeOptions& options,
                   const std::function<void(int64_t)>& on_frame = {});

@@ -18,13 +18,13 @@ namespace {
 // Resolves the output name, runs `write(path, batch)` and returns ComfyUI's ui result.
 template <class Write>
 Dict save_animation(NodeContext& ctx, const char* ext, Write&& write) {
-    const Tensor batch = at_node(ctx, "images", [&] { return image_batch_f32(ctx.get_tensor("images"), "images"); });
-    const SavePath where = at_node(ctx, "filename_prefix", [&] {
+    const Tensor batch = with_input(ctx, "images", [&] { return image_batch_f32(ctx.get_tensor("images"), "images"); });
+    const SavePath where = with_input(ctx, "filename_prefix", [&] {
         return resolve_save_path(ctx.get_string("filename_prefix"), ctx.folders().output, batch.size(2), batch.size(1));
     });
     const std::string file = fmt::format("{}_{:05}_.{}", where.filename, where.counter, ext);
     const double n = double(batch.size(0));
-    at_node(ctx, "", [&] { write(where.folder / file, batch, [&](int64_t i) { ctx.progress(double(i), n); }); });
+    with_input(ctx, "", [&] { write(where.folder / file, batch, [&](int64_t i) { ctx.progress(double(i), n); }); });
     List results{Dict{{"filename", file}, {"subfolder", where.subfolder}, {"type", "output"}}};
     return Dict{{"images", std::move(results)}, {"animated", List{true}}};
 }

@@ -26,7 +26,7 @@ Tensor composite_masked(const Tensor& destination_in, const Tensor& source_in, i
     source = repeat_to_batch(source, B);
     const int64_t Cs = source.size(1), Hs = source.size(2), Ws = source.size(3);
     if (Cs != C)
-        throw Error("invalid_input", fmt::format("composite: source has {} channels, destination {}", Cs, C));
+        throw Error(ErrorCode::InvalidInput, fmt::format("composite: source has {} channels, destination {}", Cs, C));
 
     x = std::max(-Ws * multiplier, std::min(x, W * multiplier));
     y = std::max(-Hs * multiplier, std::min(y, H * multiplier));
@@ -43,7 +43,7 @@ Tensor composite_masked(const Tensor& destination_in, const Tensor& source_in, i
     const int64_t vis_h = std::clamp<int64_t>(H - top + std::min<int64_t>(0, y), 0, Hs);
     const SliceRange rows = py_slice(H, top, top + Hs), cols = py_slice(W, left, left + Ws);
     if (rows.size() != vis_h || cols.size() != vis_w)
-        throw Error("invalid_input", fmt::format("composite: the source at ({}, {}) does not fit the destination", x, y));
+        throw Error(ErrorCode::InvalidInput, fmt::format("composite: the source at ({}, {}) does not fit the destination", x, y));
 
     float* d = dest.data<float>();
     const float* s = source.data<float>();

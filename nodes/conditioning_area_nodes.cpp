@@ -30,7 +30,7 @@ const Conditioning& cond_input(NodeContext& ctx, const char* name) {
 
 const Conditioning& first_required(NodeContext& ctx, const char* name) {
     const Conditioning& c = cond_input(ctx, name);
-    if (c.empty()) throw Error("invalid_input_type", "the conditioning is empty").at_node(ctx.node_id()).at_input(name);
+    if (c.empty()) throw Error(ErrorCode::InvalidInputType, "the conditioning is empty").at_input(name);
     return c;
 }
 
@@ -77,8 +77,8 @@ void register_conditioning_area_nodes(NodeRegistry& r) {
                 if (t0.size(1) > t1.size(1)) t0 = t0.slice(1, 0, t1.size(1)).contiguous();
                 if (t0.size(1) < t1.size(1)) t0 = ops::concat({t0, Tensor::zeros({t0.size(0), t1.size(1) - t0.size(1), t1.size(2)})}, 1);
                 if (t0.size(0) != t1.size(0) && t0.size(0) != 1 && t1.size(0) != 1)
-                    throw Error("invalid_input_type", "conditioning batches " + t1.describe() + " and " + from.embedding.describe() + " do not match")
-                        .at_node(ctx.node_id());
+                    throw Error(ErrorCode::InvalidInputType, "conditioning batches " + t1.describe() + " and " + from.embedding.describe() + " do not match")
+                        ;
                 auto extras = std::make_shared<Dict>(to.extras ? *to.extras : Dict{});
                 Tensor pooled_to = pooled_of(to);
                 if (!pooled_to.defined()) pooled_to = pooled_from;
@@ -101,8 +101,8 @@ void register_conditioning_area_nodes(NodeRegistry& r) {
             Conditioning out;
             for (const ConditioningItem& to : cond_input(ctx, "conditioning_to")) {
                 if (to.embedding.size(0) != from.size(0) || to.embedding.size(2) != from.size(2))
-                    throw Error("invalid_input_type", "cannot join " + to.embedding.describe() + " and " + from.describe() + " along the tokens")
-                        .at_node(ctx.node_id());
+                    throw Error(ErrorCode::InvalidInputType, "cannot join " + to.embedding.describe() + " and " + from.describe() + " along the tokens")
+                        ;
                 out.push_back(ConditioningItem{ops::concat({to.embedding.to(DType::F32), from}, 1),
                                                std::make_shared<Dict>(to.extras ? *to.extras : Dict{})});
             }
@@ -155,7 +155,7 @@ void register_conditioning_area_nodes(NodeRegistry& r) {
         d.execute = [](NodeContext& ctx) {
             Tensor mask = ctx.get_tensor("mask");
             if (mask.dim() == 2) mask = mask.reshape({1, mask.size(0), mask.size(1)});
-            if (mask.dim() != 3) throw Error("invalid_input_type", "MASK must be [B,H,W]; got " + mask.describe()).at_node(ctx.node_id()).at_input("mask");
+            if (mask.dim() != 3) throw Error(ErrorCode::InvalidInputType, "MASK must be [B,H,W]; got " + mask.describe()).at_input("mask");
             ctx.set_output(0, Value(with_values(cond_input(ctx, "conditioning"), {{"mask", Value(mask)},
                                                                                   {"set_area_to_bounds", ctx.get_string("set_cond_area") != "default"},
                                                                                   {"mask_strength", ctx.get_float("strength")}})));

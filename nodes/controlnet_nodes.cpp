@@ -45,7 +45,7 @@ std::shared_ptr<const models::ControlModel> load_for(NodeContext& ctx, const mod
         const fs::path path = find_model_file(ctx.folders(), kControlFolders, ctx.get_string("control_net_name"));
         return models::load_control_model(path.string(), base, compute_mode(ctx));
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("control_net_name");
+        e.at_input("control_net_name");
         throw;
     }
 }
@@ -79,7 +79,7 @@ std::shared_ptr<const models::ControlHook> make_hook(NodeContext& ctx, std::shar
     try {
         return std::make_shared<const models::AppliedControl>(std::move(model), hint, s, std::move(previous));
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("image");
+        e.at_input("image");
         throw;
     }
 }

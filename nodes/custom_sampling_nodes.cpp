@@ -31,19 +31,18 @@ Value sigmas_value(const models::Sigmas& s) {
 models::Sigmas sigmas_input(const NodeContext& ctx, std::string_view name) {
     const Value& v = ctx.input(name);
     if (!v.is_tensor() || v.as_tensor().dim() != 1)
-        throw Error("invalid_input_type", "SIGMAS must be a 1-D tensor, got " + v.describe()).at_node(ctx.node_id()).at_input(std::string(name));
+        throw Error(ErrorCode::InvalidInputType, "SIGMAS must be a 1-D tensor, got " + v.describe()).at_input(std::string(name));
     const Tensor t = v.as_tensor().to(DType::F32).contiguous();
     return models::Sigmas(t.data<float>(), t.data<float>() + t.numel());
 }
 
 models::CondList model_conditioning(const NodeContext& ctx, std::string_view input, const models::DiffusionModel& model) {
     models::CondList c = conditioning_input(ctx, input);
-    if (c.empty()) throw Error("invalid_input_type", "the conditioning is empty").at_node(ctx.node_id()).at_input(std::string(input));
+    if (c.empty()) throw Error(ErrorCode::InvalidInputType, "the conditioning is empty").at_input(std::string(input));
     for (const models::Cond& item : c)
         if (item.context.dim() != 3 || item.context.size(2) != model.unet.context_dim())
-            throw Error("invalid_input_type", "conditioning " + item.context.describe() + " does not fit this model (context width " +
+            throw Error(ErrorCode::InvalidInputType, "conditioning " + item.context.describe() + " does not fit this model (context width " +
                                                   std::to_string(model.unet.context_dim()) + ")")
-                .at_node(ctx.node_id())
                 .at_input(std::string(input));
     return c;
 }
@@ -52,9 +51,8 @@ void check_latent(const NodeContext& ctx, std::string_view input, const Latent& 
     // Inpainting UNets (9 input channels) sample 4-channel latents; the other 5 come from the conditioning.
     const int64_t channels = model.unet.in_channels() == 9 ? 4 : model.unet.in_channels();
     if (latent.samples.dim() != 4 || latent.samples.size(1) != channels)
-        throw Error("invalid_input_type", "the latent " + latent.samples.describe() + " does not fit this model (" +
+        throw Error(ErrorCode::InvalidInputType, "the latent " + latent.samples.describe() + " does not fit this model (" +
                                               std::to_string(channels) + " channels)")
-            .at_node(ctx.node_id())
             .at_input(std::string(input));
 }
 
@@ -81,16 +79,13 @@ std::pair<Latent, Latent> sample_custom(NodeContext& ctx, const GuiderObject& g,
     job.callback = sampling_progress(ctx);
     const Tensor noise_tensor = noise.generate(samples.shape(), job.batch_index);
     models::SamplingOutput o;
-    try {
+    {
         // Lists indexed by CondKind (Positive, Negative, Middle); the guider's kind says which exist.
         const bool has_negative = g.spec.kind != models::GuiderKind::Basic, has_middle = g.spec.kind == models::GuiderKind::DualCfg;
         const models::DenoiseFn fn = models::conditioned_denoiser(
             {model.unet, model.sampling}, {&g.positive, has_negative ? &g.negative : nullptr, has_middle ? &g.middle : nullptr}, samples,
             latent.noise_mask, job.latent_scale);
         o = models::run_sampling(model.sampling, models::Guidance{{}, g.spec, model.guidance, fn}, samples, job, noise_tensor, sigmas);
-    } catch (Error& e) {
-        if (e.node_id().empty()) e.at_node(ctx.node_id());
-        throw;
     }
     Latent out = latent, den = latent;
     out.samples = o.samples;
@@ -114,11 +109,8 @@ void add_sigmas_node(NodeRegistry& r, NodeSchema s, std::function<models::Sigmas
     NodeDefinition d{std::move(s)};
     d.schema.output("SIGMAS");
     d.execute = [make = std::move(make)](NodeContext& ctx) {
-        try {
+        {
             ctx.set_output(0, sigmas_value(make(ctx)));
-        } catch (Error& e) {
-            if (e.node_id().empty()) e.at_node(ctx.node_id());
-            throw;
         }
     };
     r.add(std::move(d));

@@ -101,7 +101,7 @@ std::string sha256_hex(std::span<const uint8_t> data) {
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) throw Error("file_not_found", "cannot read " + path.string()).at_path(path.string());
+    if (!f) throw Error(ErrorCode::FileNotFound, "cannot read " + path.string()).at_path(path.string());
     Sha256 s;
     std::vector<char> buf(1 << 16);
     while (f) {

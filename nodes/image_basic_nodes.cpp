@@ -63,8 +63,7 @@ void register_image_basic_nodes(NodeRegistry& r) {
         def.execute = [](NodeContext& ctx) {
             const Tensor& img = ctx.get_tensor("image");
             if (img.dim() != 4)
-                throw Error("invalid_input_type", "expected an IMAGE [B, H, W, C], got " + img.describe())
-                    .at_node(ctx.node_id())
+                throw Error(ErrorCode::InvalidInputType, "expected an IMAGE [B, H, W, C], got " + img.describe())
                     .at_input("image");
             ctx.set_output(0, img.size(2));
             ctx.set_output(1, img.size(1));

@@ -103,7 +103,7 @@ void register_image_batch_nodes(NodeRegistry& r) {
                 try {
                     out.push_back(concat_batch(std::span<const Tensor>(items.data() + i, end - i)));
                 } catch (Error& e) {
-                    e.at_node(ctx.node_id()).at_input("images");
+                    e.at_input("images");
                     throw;
                 }
             }

@@ -55,7 +55,7 @@ void register_image_composite_nodes(NodeRegistry& r) {
                 ctx.set_output(0, nchw_to_nhwc(composite_masked(nhwc_to_nchw(dest), nhwc_to_nchw(src), ctx.get_int("x"),
                                                                 ctx.get_int("y"), mask, 1, ctx.get_bool("resize_source"))));
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("source");
+                e.at_input("source");
                 throw;
             }
         };

@@ -20,7 +20,7 @@ Tensor scale_image(NodeContext& ctx, const Tensor& image, int64_t width, int64_t
     try {
         return nchw_to_nhwc(common_upscale(nhwc_to_nchw(image), width, height, m, crop_center));
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("image");
+        e.at_input("image");
         throw;
     }
 }

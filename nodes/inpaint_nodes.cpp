@@ -19,7 +19,7 @@ namespace {
 Tensor mask_b1hw(NodeContext& ctx, const char* input) {
     const Tensor& m = ctx.get_tensor(input);
     if (m.dim() < 2 || m.dim() > 4)
-        throw Error("invalid_input_type", "MASK must be [B,H,W]; got " + m.describe()).at_node(ctx.node_id()).at_input(input);
+        throw Error(ErrorCode::InvalidInputType, "MASK must be [B,H,W]; got " + m.describe()).at_input(input);
     return m.to(DType::F32).contiguous().reshape({-1, 1, m.size(-2), m.size(-1)});
 }
 
@@ -39,8 +39,7 @@ Tensor grey_out(NodeContext& ctx, const Tensor& pixels, const Tensor& mask) {
     const int64_t b = pixels.size(0), h = pixels.size(1), w = pixels.size(2), c = pixels.size(3);
     const int64_t bm = mask.size(0);
     if (bm != 1 && bm != b)
-        throw Error("invalid_input_type", "a mask batch of " + std::to_string(bm) + " does not fit " + std::to_string(b) + " images")
-            .at_node(ctx.node_id())
+        throw Error(ErrorCode::InvalidInputType, "a mask batch of " + std::to_string(bm) + " does not fit " + std::to_string(b) + " images")
             .at_input("mask");
     Tensor out = pixels.to(DType::F32).clone();
     const Tensor mc = mask.contiguous();

@@ -72,13 +72,12 @@ fs::path picked_file(const NodeContext& ctx, std::string_view input) {
     try {
         path = resolve_annotated_file(ctx.folders(), name);
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input(std::string(input));
+        e.at_input(std::string(input));
         throw;
     }
     std::error_code ec;
     if (!fs::is_regular_file(path, ec))
-        throw Error("file_not_found", fmt::format("{}: no such file: {}", input, path.string()))
-            .at_node(ctx.node_id())
+        throw Error(ErrorCode::FileNotFound, fmt::format("{}: no such file: {}", input, path.string()))
             .at_input(std::string(input))
             .at_path(path.string());
     return path;

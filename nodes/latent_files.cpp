@@ -36,7 +36,7 @@ void register_latent_file_nodes(NodeRegistry& r) {
             try {
                 where = resolve_save_path(ctx.get_string("filename_prefix"), ctx.folders().output, 0, 0);
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("filename_prefix");
+                e.at_input("filename_prefix");
                 throw;
             }
             // Metadata as ComfyUI writes it: "prompt" (JSON, "" without one) and one JSON entry per
@@ -48,7 +48,7 @@ void register_latent_file_nodes(NodeRegistry& r) {
             try {
                 write_safetensors(path, {{kSamplesKey, samples}, {kVersionKey, Tensor::zeros({0})}}, metadata);
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_path(path);
+                e.at_path(path);
                 throw;
             }
             ctx.set_ui(Dict{{"latents", List{Dict{{"filename", file}, {"subfolder", where.subfolder}, {"type", "output"}}}}});
@@ -75,7 +75,7 @@ void register_latent_file_nodes(NodeRegistry& r) {
                 l.samples = std::move(t);
                 ctx.set_output(0, Value(std::move(l)));
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("latent").at_path(path.string());
+                e.at_input("latent").at_path(path.string());
                 throw;
             }
         };

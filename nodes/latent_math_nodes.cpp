@@ -26,7 +26,7 @@ void binary(NodeContext& ctx, Op op) {
     try {
         s2 = reshape_latent_to(s1, latent_samples(ctx.get_latent("samples2").samples, "samples2"));
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("samples2");
+        e.at_input("samples2");
         throw;
     }
     if (s2.shape() != s1.shape())

@@ -25,7 +25,7 @@ Latent upscaled(NodeContext& ctx, const Latent& in, int64_t width, int64_t heigh
         out.samples = common_upscale(latent_samples(in.samples), width, height,
                                      resample_method_from_name(ctx.get_string("upscale_method")), crop_center);
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("samples");
+        e.at_input("samples");
         throw;
     }
     return out;
@@ -265,7 +265,7 @@ void register_latent_nodes(NodeRegistry& r) {
             try {
                 out.samples = concat_batch(parts);
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("samples2");
+                e.at_input("samples2");
                 throw;
             }
             auto indices = [](const Latent& l, int64_t n) {
@@ -297,7 +297,7 @@ void register_latent_nodes(NodeRegistry& r) {
             try {
                 ctx.set_output_list(0, rebatch_latents(ctx.input_list("latents"), batch_size));
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("latents");
+                e.at_input("latents");
                 throw;
             }
         };

@@ -21,9 +21,9 @@ Tensor latent_composite(const Tensor& to, const Tensor& from_in, int64_t x, int6
     const int64_t B = s.size(0), C = s.size(1), H = s.size(2), W = s.size(3);
     if (y >= H || x >= W) return s;
     const int64_t Bf = from_in.size(0);
-    if (Bf != B && Bf != 1) throw Error("invalid_input", fmt::format("cannot composite a batch of {} onto a batch of {}", Bf, B));
+    if (Bf != B && Bf != 1) throw Error(ErrorCode::InvalidInput, fmt::format("cannot composite a batch of {} onto a batch of {}", Bf, B));
     if (from_in.size(1) != C)
-        throw Error("invalid_input", fmt::format("samples_from has {} channels, samples_to {}", from_in.size(1), C));
+        throw Error(ErrorCode::InvalidInput, fmt::format("samples_from has {} channels, samples_to {}", from_in.size(1), C));
     // from[:, :, :H - y, :W - x]
     const SliceRange fr = py_slice(from_in.size(2), 0, H - y), fc = py_slice(from_in.size(3), 0, W - x);
     const Tensor from = from_in.slice(2, fr.begin, fr.end).slice(3, fc.begin, fc.end).contiguous();
@@ -83,7 +83,7 @@ void register_latent_transform_nodes(NodeRegistry& r) {
                                                ctx.get_int("x") / kLatentScale, ctx.get_int("y") / kLatentScale,
                                                ctx.get_int("feather") / kLatentScale);
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("samples_from");
+                e.at_input("samples_from");
                 throw;
             }
             ctx.set_output(0, Value(std::move(out)));
@@ -111,7 +111,7 @@ void register_latent_transform_nodes(NodeRegistry& r) {
                                                latent_samples(ctx.get_latent("source").samples, "source"), ctx.get_int("x"),
                                                ctx.get_int("y"), mask, kLatentScale, ctx.get_bool("resize_source"));
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("source");
+                e.at_input("source");
                 throw;
             }
             ctx.set_output(0, Value(std::move(out)));

@@ -16,7 +16,7 @@ media::DecodedImage load(const NodeContext& ctx, const std::filesystem::path& pa
     try {
         return media::decode_image_file(path);
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("image");
+        e.at_input("image");
         throw;
     }
 }
@@ -63,7 +63,7 @@ void register_load_image_nodes(NodeRegistry& r) {
                 ctx.set_output(0, concat_batch(images));
                 ctx.set_output(1, concat_batch(masks));
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("image");
+                e.at_input("image");
                 throw;
             }
         };

@@ -48,7 +48,7 @@ fs::path lora_path(NodeContext& ctx) {
     try {
         return find_model_file(ctx.folders(), {"loras"}, ctx.get_string("lora_name"));
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("lora_name");
+        e.at_input("lora_name");
         throw;
     }
 }
@@ -59,11 +59,10 @@ std::shared_ptr<const lora::LoraFile> read_lora(NodeContext& ctx, const fs::path
         const FileStamp s = stamp_of(path);
         if (!loaded.file || !(loaded.stamp == s)) loaded = {s, std::make_shared<const lora::LoraFile>(lora::read_lora_file(path.string()))};
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("lora_name");
+        e.at_input("lora_name");
         throw;
     } catch (const fs::filesystem_error& e) {
-        throw Error("model_load_failed", fmt::format("cannot read LoRA {}: {}", path.string(), e.what()), path.string())
-            .at_node(ctx.node_id())
+        throw Error(ErrorCode::ModelLoadFailed, fmt::format("cannot read LoRA {}: {}", path.string(), e.what()), path.string())
             .at_input("lora_name")
             .at_path(path.string());
     }
@@ -83,7 +82,7 @@ lora::PatchedModels apply(NodeContext& ctx, std::shared_ptr<const models::Diffus
             std::fprintf(stderr, "warning: node %s (%s): %s\n", ctx.node_id().c_str(), ctx.class_type().c_str(), p.report.message().c_str());
         return p;
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("lora_name");
+        e.at_input("lora_name");
         throw;
     }
 }

@@ -37,7 +37,7 @@ std::vector<std::string> list_model_files(const Folders& folders, const std::vec
 fs::path find_model_file(const Folders& folders, const std::vector<std::string>& kinds, const std::string& name) {
     const fs::path rel(name);
     if (name.empty() || rel.is_absolute() || std::any_of(rel.begin(), rel.end(), [](const fs::path& part) { return part == ".."; }))
-        throw Error("value_not_in_list", "model name '" + name + "' must be a file name inside the models folder");
+        throw Error(ErrorCode::ValueNotInList, "model name '" + name + "' must be a file name inside the models folder");
     std::string looked;
     for (const fs::path& root : folders.models)
         for (const std::string& kind : kinds) {
@@ -46,7 +46,7 @@ fs::path find_model_file(const Folders& folders, const std::vector<std::string>&
             if (fs::is_regular_file(p, ec)) return p;
             looked += (looked.empty() ? "" : ", ") + (root / kind).string();
         }
-    throw Error("value_not_in_list", "model file '" + name + "' not found (looked in " + looked + ")").at_path(name);
+    throw Error(ErrorCode::ValueNotInList, "model file '" + name + "' not found (looked in " + looked + ")").at_path(name);
 }
 
 Input model_picker(std::string name, std::vector<std::string> kinds) {
@@ -64,7 +64,7 @@ fs::path find_clip_tokenizer(const Folders& folders) {
     for (const fs::path& root : folders.models)
         if (complete(root / "tokenizers" / "clip")) return root / "tokenizers" / "clip";
     const fs::path want = folders.models.empty() ? fs::path("models") : folders.models.front();
-    throw Error("model_load_failed", "CLIP's tokenizer files are missing: put vocab.json and merges.txt (CLIP's BPE vocabulary) in " +
+    throw Error(ErrorCode::ModelLoadFailed, "CLIP's tokenizer files are missing: put vocab.json and merges.txt (CLIP's BPE vocabulary) in " +
                                          (want / "tokenizers" / "clip").string() + " or point WEFT_CLIP_TOKENIZER at their folder");
 }
 

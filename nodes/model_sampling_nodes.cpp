@@ -46,7 +46,7 @@ void register_model_sampling_nodes(NodeRegistry& r) {
             try {
                 m->sampling = models::ModelSamplingDiscrete::sd1_named(ctx.get_string("sampling"), ctx.get_bool("zsnr"));
             } catch (Error& e) {
-                e.at_node(ctx.node_id()).at_input("sampling");
+                e.at_input("sampling");
                 throw;
             }
             ctx.set_output(0, model_value(std::move(m)));

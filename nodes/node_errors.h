@@ -1,5 +1,5 @@
-// nodes/node_errors.h — attributing a weft::Error thrown by model or file code to the node (and
-// input) that called it.
+// nodes/node_errors.h — attributing a weft::Error thrown by model or file code to the input whose
+// value caused it (the executor adds the node).
 #pragma once
 
 #include <weft/error.h>
@@ -10,13 +10,12 @@
 
 namespace weft::nodes {
 
-/// Runs `f`, adding the node and, when not empty, the input to a weft::Error it throws.
+/// Runs `f`, adding the input (when not empty) to a weft::Error it throws.
 template <class F>
-auto at_node(const NodeContext& ctx, std::string_view input, F&& f) {
+auto with_input(const NodeContext& ctx, std::string_view input, F&& f) {
     try {
         return f();
     } catch (Error& e) {
-        e.at_node(ctx.node_id());
         if (!input.empty()) e.at_input(std::string(input));
         throw;
     }

@@ -96,7 +96,7 @@ SavePath resolve_save_path(std::string_view prefix, const fs::path& base_dir, in
     const std::string expanded = expand_prefix_tokens(std::string(prefix), width, height, now);
     const std::string norm = normalize_relative(expanded);
     if (escapes(norm))
-        throw Error("invalid_prefix",
+        throw Error(ErrorCode::InvalidPrefix,
                     fmt::format("Saving outside the folder is not allowed: filename prefix '{}' leaves '{}'",
                                 std::string(prefix), base_dir.string()))
             .at_path(base_dir.string());
@@ -106,14 +106,14 @@ SavePath resolve_save_path(std::string_view prefix, const fs::path& base_dir, in
     out.subfolder = slash == std::string::npos ? "" : norm.substr(0, slash);
     out.filename = slash == std::string::npos ? norm : norm.substr(slash + 1);
     if (out.filename.empty())
-        throw Error("invalid_prefix", fmt::format("The filename prefix '{}' names no file", std::string(prefix)));
+        throw Error(ErrorCode::InvalidPrefix, fmt::format("The filename prefix '{}' names no file", std::string(prefix)));
 
     out.folder = normal_base(base_dir);
     if (!out.subfolder.empty()) out.folder /= out.subfolder;
     std::error_code ec;
     fs::create_directories(out.folder, ec);
     if (ec)
-        throw Error("save_failed", fmt::format("Cannot create folder '{}': {}", out.folder.string(), ec.message()))
+        throw Error(ErrorCode::SaveFailed, fmt::format("Cannot create folder '{}': {}", out.folder.string(), ec.message()))
             .at_path(out.folder.string());
     out.counter = next_file_counter(out.folder, out.filename);
     return out;
@@ -122,27 +122,25 @@ SavePath resolve_save_path(std::string_view prefix, const fs::path& base_dir, in
 fs::path join_inside(const fs::path& base, std::string_view relative) {
     const std::string norm = normalize_relative(relative);
     if (escapes(norm))
-        throw Error("invalid_path", fmt::format("'{}' is outside the folder '{}'", std::string(relative), base.string()))
+        throw Error(ErrorCode::InvalidPath, fmt::format("'{}' is outside the folder '{}'", std::string(relative), base.string()))
             .at_path(std::string(relative));
     fs::path out = normal_base(base);
     if (!norm.empty()) out /= norm;
     return out;
 }
 
-const fs::path& folder_of_type(const Folders& folders, std::string_view type) {
-    if (type == "output") return folders.output;
-    if (type == "temp") return folders.temp;
-    if (type == "input") return folders.input;
-    throw Error("invalid_input_type", fmt::format("Unknown folder type '{}' (output, temp or input)", std::string(type)));
+const fs::path& folder_of_type_or_throw(const Folders& folders, std::string_view type) {
+    if (const fs::path* dir = weft::folder_of_type(folders, type)) return *dir;
+    throw Error(ErrorCode::InvalidInputType, fmt::format("Unknown folder type '{}' (output, temp or input)", std::string(type)));
 }
 
 fs::path resolve_annotated_file(const Folders& folders, std::string_view name) {
-    for (std::string_view type : {"output", "input", "temp"}) {
+    for (std::string_view type : kFolderTypes) {
         const std::string tag = fmt::format("[{}]", type);
         if (name.ends_with(tag)) {
             std::string_view rest = name.substr(0, name.size() - tag.size());
             while (rest.ends_with(' ')) rest.remove_suffix(1);
-            return join_inside(folder_of_type(folders, type), rest);
+            return join_inside(folder_of_type_or_throw(folders, type), rest);
         }
     }
     return join_inside(folders.input, name);

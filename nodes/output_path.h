@@ -7,7 +7,7 @@
 // the folder ("../x", "/etc/x") is refused.
 #pragma once
 
-#include <weft/folders.h>
+#include <weft/folder_type.h>
 
 #include <cstdint>
 #include <ctime>
@@ -32,7 +32,7 @@ std::string expand_prefix_tokens(std::string prefix, int64_t width, int64_t heig
 std::string normalize_relative(std::string_view path);
 
 /// Resolves `prefix` against `base_dir` (tokens expanded with the current local time, subfolder
-/// created, counter found). Throws weft::Error("invalid_prefix") naming the prefix when the result
+/// created, counter found). Throws weft::Error(weft::ErrorCode::InvalidPrefix) naming the prefix when the result
 /// would be outside `base_dir`.
 SavePath resolve_save_path(std::string_view prefix, const std::filesystem::path& base_dir, int64_t width,
                            int64_t height);
@@ -45,8 +45,8 @@ int64_t next_file_counter(const std::filesystem::path& folder, std::string_view 
 /// symlinks inside the folder are trusted, as in ComfyUI.
 std::filesystem::path join_inside(const std::filesystem::path& base, std::string_view relative);
 
-/// The folder of a ui result type: "output", "temp" or "input".
-const std::filesystem::path& folder_of_type(const Folders& folders, std::string_view type);
+/// The folder of a ui result type (weft/folder_type.h); throws weft::Error for another name.
+const std::filesystem::path& folder_of_type_or_throw(const Folders& folders, std::string_view type);
 
 /// A file named in a node input as ComfyUI annotates them: "name.png" or "sub/name.png" in the
 /// input folder, or with a " [output]", " [input]" or " [temp]" suffix choosing the folder.

@@ -33,14 +33,11 @@ void run_sampler(NodeContext& ctx, models::KSamplerParams p, const char* seed_in
     p.scheduler = &scheduler_input(ctx, "scheduler");
     p.guidance = model->guidance;  // RescaleCFG and other sampling patches
     Tensor samples;
-    try {
+    {
         const Tensor start = latent.samples.to(DType::F32).contiguous();
         // Inpainting UNets take extra input channels (mask, masked latent) from the conditioning.
         const models::DenoiseFn fn = models::conditioned_denoiser({model->unet, model->sampling}, {&pos, &neg}, start, latent.noise_mask, job.latent_scale);
         samples = models::ksample_denoised(model->sampling, fn, start, p, job);
-    } catch (Error& e) {
-        if (e.node_id().empty()) e.at_node(ctx.node_id());
-        throw;
     }
     Latent out = latent;
     out.samples = samples;

@@ -14,9 +14,8 @@ template <class Row, class Find>
 const Row& resolve(const NodeContext& ctx, std::string_view name, size_t list_size, Find find) {
     const std::string& value = ctx.get_string(name);
     if (const Row* row = find(value)) return *row;
-    throw Error("value_not_in_list", "Value not in list",
+    throw Error(ErrorCode::ValueNotInList, "Value not in list",
                 std::string(name) + ": '" + value + "' not in (list of length " + std::to_string(list_size) + ")")
-        .at_node(ctx.node_id())
         .at_input(std::string(name));
 }
 

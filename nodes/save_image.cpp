@@ -30,7 +30,7 @@ Dict save_images(NodeContext& ctx, const fs::path& base, const std::string& pref
     try {
         where = resolve_save_path(prefix, base, width, height);
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("filename_prefix");
+        e.at_input("filename_prefix");
         throw;
     }
 

@@ -20,7 +20,7 @@ void register_sd_conditioning_nodes(NodeRegistry& r) {
             try {
                 e = models::encode_prompt(*clip, ctx.get_string("text"));
             } catch (Error& err) {
-                err.at_node(ctx.node_id()).at_input("text");
+                err.at_input("text");
                 throw;
             }
             auto extras = std::make_shared<Dict>();

@@ -48,7 +48,7 @@ auto load_for(NodeContext& ctx, const char* input, F&& load) {
     try {
         return load();
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input(input);
+        e.at_input(input);
         throw;
     }
 }
@@ -108,8 +108,7 @@ void register_sd_loader_nodes(NodeRegistry& r) {
         d.execute = [](NodeContext& ctx) {
             const models::Family* family = models::family_for_clip_type(ctx.get_string("type"));
             if (!family)
-                throw Error("value_not_in_list", "CLIPLoader type '" + ctx.get_string("type") + "' is not supported yet; weft runs stable_diffusion (SD1.x) text encoders")
-                    .at_node(ctx.node_id())
+                throw Error(ErrorCode::ValueNotInList, "CLIPLoader type '" + ctx.get_string("type") + "' is not supported yet; weft runs stable_diffusion (SD1.x) text encoders")
                     .at_input("type");
             const auto path = find_model_file(ctx.folders(), {"text_encoders", "clip"}, ctx.get_string("clip_name"));
             ctx.set_output(0, clip_value(load_for(ctx, "clip_name", [&] {

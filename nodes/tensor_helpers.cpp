@@ -13,13 +13,13 @@ Tensor nchw_to_nhwc(const Tensor& t) { return t.to(DType::F32).permute({0, 2, 3,
 
 Tensor mask_batch(const Tensor& t, std::string_view what) {
     if (!t.defined() || t.dim() < 2)
-        throw Error("invalid_input_type", fmt::format("{}: expected a MASK [B, H, W], got {}", what, t.defined() ? t.describe() : "nothing"));
+        throw Error(ErrorCode::InvalidInputType, fmt::format("{}: expected a MASK [B, H, W], got {}", what, t.defined() ? t.describe() : "nothing"));
     return t.to(DType::F32).reshape({-1, t.size(-2), t.size(-1)});
 }
 
 Tensor latent_samples(const Tensor& t, std::string_view what) {
     if (!t.defined() || t.dim() != 4)
-        throw Error("invalid_input_type", fmt::format("{}: expected latent samples [B, C, H, W], got {}", what, t.defined() ? t.describe() : "nothing"));
+        throw Error(ErrorCode::InvalidInputType, fmt::format("{}: expected latent samples [B, C, H, W], got {}", what, t.defined() ? t.describe() : "nothing"));
     return t.to(DType::F32);
 }
 
@@ -27,7 +27,7 @@ Tensor repeat_to_batch(const Tensor& t, int64_t batch) {
     const Tensor c = t.contiguous();
     const int64_t have = c.size(0);
     if (have == batch) return c;
-    if (have == 0) throw Error("invalid_input", "cannot repeat an empty batch");
+    if (have == 0) throw Error(ErrorCode::InvalidInput, "cannot repeat an empty batch");
     Shape shape = c.shape();
     shape[0] = batch;
     Tensor out = Tensor::zeros(shape, c.dtype());
@@ -40,14 +40,14 @@ Tensor repeat_to_batch(const Tensor& t, int64_t batch) {
 Tensor repeat_batch(const Tensor& t, int64_t times) { return repeat_to_batch(t, t.size(0) * times); }
 
 Tensor concat_batch(std::span<const Tensor> parts) {
-    if (parts.empty()) throw Error("invalid_input", "nothing to concatenate");
+    if (parts.empty()) throw Error(ErrorCode::InvalidInput, "nothing to concatenate");
     Shape shape = parts.front().shape();
     const DType dtype = parts.front().dtype();
     int64_t total = 0;
     for (const Tensor& p : parts) {
         Shape a(p.shape().begin() + 1, p.shape().end()), b(shape.begin() + 1, shape.end());
         if (a != b || p.dtype() != dtype)
-            throw Error("invalid_input", fmt::format("cannot batch tensors of different sizes: {} and {}", parts.front().describe(), p.describe()));
+            throw Error(ErrorCode::InvalidInput, fmt::format("cannot batch tensors of different sizes: {} and {}", parts.front().describe(), p.describe()));
         total += p.size(0);
     }
     shape[0] = total;
@@ -75,7 +75,7 @@ struct PlaneView {
     int64_t outer = 1, h = 0, w = 0, inner = 1;
 };
 PlaneView plane_view(const Tensor& t, int64_t hdim) {
-    if (hdim < 0 || hdim + 1 >= t.dim()) throw Error("invalid_input", "flip/rotate: bad dimensions for " + t.describe());
+    if (hdim < 0 || hdim + 1 >= t.dim()) throw Error(ErrorCode::InvalidInput, "flip/rotate: bad dimensions for " + t.describe());
     PlaneView v;
     for (int64_t d = 0; d < hdim; ++d) v.outer *= t.size(d);
     v.h = t.size(hdim);
@@ -140,8 +140,8 @@ Tensor match_source_channels(const Tensor& destination, const Tensor& source) {
 }
 
 Error input_error(const NodeContext& ctx, std::string_view input, const std::string& message) {
-    Error e("invalid_input", message);
-    e.at_node(ctx.node_id()).at_input(std::string(input));
+    Error e(ErrorCode::InvalidInput, message);
+    e.at_input(std::string(input));
     return e;
 }
 

@@ -18,7 +18,7 @@ Tensor nhwc_to_nchw(const Tensor& t);
 Tensor nchw_to_nhwc(const Tensor& t);
 
 /// A MASK as a contiguous F32 [B,H,W] (ComfyUI's mask.reshape((-1, H, W))); 2-d masks are a batch
-/// of one. Throws weft::Error("invalid_input_type") naming `what` for fewer than 2 dimensions.
+/// of one. Throws weft::Error(weft::ErrorCode::InvalidInputType) naming `what` for fewer than 2 dimensions.
 Tensor mask_batch(const Tensor& t, std::string_view what = "mask");
 
 /// A LATENT's samples as a contiguous F32 [B,C,H,W]; throws naming `what` otherwise.

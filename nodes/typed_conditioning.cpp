@@ -18,7 +18,7 @@ double number_or(const Value* v, double fallback) { return v && v->is_number() ?
 bool flag(const Value* v) { return v && v->is_bool() && v->as_bool(); }
 
 models::CondArea parse_area(const Value& v) {
-    if (!v.is_list()) throw Error("invalid_input_type", "conditioning area must be a list, got " + v.kind_name());
+    if (!v.is_list()) throw Error(ErrorCode::InvalidInputType, "conditioning area must be a list, got " + v.kind_name());
     const List& l = v.as_list();
     models::CondArea a;
     if (l.size() == 5 && l[0].is_string() && l[0].as_string() == "percentage") {
@@ -26,7 +26,7 @@ models::CondArea parse_area(const Value& v) {
         for (size_t i = 0; i < 4; ++i) a.hwyx[i] = l[i + 1].as_float();
         return a;
     }
-    if (l.size() != 4) throw Error("invalid_input_type", "conditioning area must hold [h, w, y, x]");
+    if (l.size() != 4) throw Error(ErrorCode::InvalidInputType, "conditioning area must hold [h, w, y, x]");
     for (size_t i = 0; i < 4; ++i) a.hwyx[i] = static_cast<double>(l[i].as_int());
     return a;
 }
@@ -65,7 +65,6 @@ models::CondList conditioning_input(const NodeContext& ctx, std::string_view nam
     try {
         return typed_conditioning(c);
     } catch (Error& e) {
-        if (e.node_id().empty()) e.at_node(ctx.node_id());
         if (e.input_name().empty()) e.at_input(std::string(name));
         throw;
     }

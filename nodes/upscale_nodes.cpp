@@ -32,7 +32,7 @@ void load_upscale_model_node(NodeContext& ctx) {
     try {
         m = upscale::load_upscale_model(path.string(), compute_mode(ctx));
     } catch (Error& e) {
-        e.at_node(ctx.node_id()).at_input("model_name");
+        e.at_input("model_name");
         throw;
     }
     const size_t bytes = m->bytes;

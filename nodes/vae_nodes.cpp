@@ -41,12 +41,11 @@ void register_vae_nodes(NodeRegistry& r) {
             const Tensor& pixels = ctx.get_tensor("pixels");
             const int64_t f = vae->vae.downscale();
             if (pixels.dim() != 4 || pixels.size(3) < 3)
-                throw Error("invalid_input_type", "VAEEncode takes an IMAGE [B,H,W,3]; got " + pixels.describe()).at_node(ctx.node_id()).at_input("pixels");
+                throw Error(ErrorCode::InvalidInputType, "VAEEncode takes an IMAGE [B,H,W,3]; got " + pixels.describe()).at_input("pixels");
             // Crop each side to a multiple of the VAE's factor, centred, as ComfyUI does.
             const int64_t h = pixels.size(1) / f * f, w = pixels.size(2) / f * f;
             if (h == 0 || w == 0)
-                throw Error("invalid_input_type", "the image " + pixels.describe() + " is smaller than the VAE's factor " + std::to_string(f))
-                    .at_node(ctx.node_id())
+                throw Error(ErrorCode::InvalidInputType, "the image " + pixels.describe() + " is smaller than the VAE's factor " + std::to_string(f))
                     .at_input("pixels");
             const int64_t oy = (pixels.size(1) % f) / 2, ox = (pixels.size(2) % f) / 2;
             Tensor img = pixels.slice(1, oy, oy + h).slice(2, ox, ox + w).slice(3, 0, 3).to(DType::F32);

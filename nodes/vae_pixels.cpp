@@ -11,11 +11,10 @@ namespace weft::nodes {
 
 Tensor crop_pixels_for_vae(NodeContext& ctx, const char* input, const Tensor& pixels, int64_t f) {
     if (pixels.dim() != 4 || pixels.size(3) < 3)
-        throw Error("invalid_input_type", "the VAE takes an IMAGE [B,H,W,3]; got " + pixels.describe()).at_node(ctx.node_id()).at_input(input);
+        throw Error(ErrorCode::InvalidInputType, "the VAE takes an IMAGE [B,H,W,3]; got " + pixels.describe()).at_input(input);
     const int64_t h = pixels.size(1) / f * f, w = pixels.size(2) / f * f;
     if (h == 0 || w == 0)
-        throw Error("invalid_input_type", "the image " + pixels.describe() + " is smaller than the VAE's factor " + std::to_string(f))
-            .at_node(ctx.node_id())
+        throw Error(ErrorCode::InvalidInputType, "the image " + pixels.describe() + " is smaller than the VAE's factor " + std::to_string(f))
             .at_input(input);
     const int64_t oy = (pixels.size(1) % f) / 2, ox = (pixels.size(2) % f) / 2;
     return pixels.slice(1, oy, oy + h).slice(2, ox, ox + w).slice(3, 0, 3).to(DType::F32).contiguous();
@@ -24,9 +23,8 @@ Tensor crop_pixels_for_vae(NodeContext& ctx, const char* input, const Tensor& pi
 const Tensor& latent_for_vae(NodeContext& ctx, const char* input, const models::Autoencoder& vae) {
     const Tensor& z = ctx.get_latent(input).samples;
     if (z.dim() != 4 || z.size(1) != vae.vae.latent_channels())
-        throw Error("invalid_input_type", "the latent " + z.describe() + " does not fit this VAE (" + std::to_string(vae.vae.latent_channels()) +
+        throw Error(ErrorCode::InvalidInputType, "the latent " + z.describe() + " does not fit this VAE (" + std::to_string(vae.vae.latent_channels()) +
                                               " channels)")
-            .at_node(ctx.node_id())
             .at_input(input);
     return z;
 }

@@ -30,12 +30,9 @@ void register_vae_tiled_nodes(NodeRegistry& r) {
             if (tile < overlap * 4) overlap = tile / 4;
             const int64_t f = vae->vae.downscale();
             Tensor raw;
-            try {
+            {
                 raw = models::vae_decode_tiled(vae->vae, z.to(DType::F32).contiguous(), tile / f, tile / f, overlap / f,
                                                [&] { ctx.check_cancelled(); });
-            } catch (Error& e) {
-                if (e.node_id().empty()) e.at_node(ctx.node_id());
-                throw;
             }
             ctx.set_output(0, Value(vae_output_to_image(raw)));
         };
@@ -56,11 +53,8 @@ void register_vae_tiled_nodes(NodeRegistry& r) {
             const Tensor img = crop_pixels_for_vae(ctx, "pixels", ctx.get_tensor("pixels"), vae->vae.downscale());
             const int64_t tile = ctx.get_int("tile_size");
             Latent out;
-            try {
+            {
                 out.samples = models::vae_encode_tiled(vae->vae, pixels_to_vae_input(img), tile, tile, ctx.get_int("overlap"), [&] { ctx.check_cancelled(); });
-            } catch (Error& e) {
-                if (e.node_id().empty()) e.at_node(ctx.node_id());
-                throw;
             }
             ctx.set_output(0, Value(std::move(out)));
         };

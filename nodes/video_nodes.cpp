@@ -35,13 +35,13 @@ std::vector<std::pair<std::string, std::string>> video_metadata(const NodeContex
 
 // Encodes `images` to "<prefix>_<counter>_.<ext>" in the output folder; returns the ui result.
 Dict save_video_file(NodeContext& ctx, const Tensor& images, const std::string& ext, media::VideoEncodeOptions options) {
-    const Tensor batch = at_node(ctx, "images", [&] { return image_batch_f32(images, "images"); });
-    const SavePath where = at_node(ctx, "filename_prefix", [&] {
+    const Tensor batch = with_input(ctx, "images", [&] { return image_batch_f32(images, "images"); });
+    const SavePath where = with_input(ctx, "filename_prefix", [&] {
         return resolve_save_path(ctx.get_string("filename_prefix"), ctx.folders().output, batch.size(2), batch.size(1));
     });
     const std::string file = fmt::format("{}_{:05}_.{}", where.filename, where.counter, ext);
     const int64_t n = batch.size(0);
-    at_node(ctx, "", [&] {
+    with_input(ctx, "", [&] {
         media::encode_video(where.folder / file, batch, options, [&](int64_t i) { ctx.progress(double(i), double(n)); });
     });
     List results{Dict{{"filename", file}, {"subfolder", where.subfolder}, {"type", "output"}}};
@@ -67,7 +67,7 @@ void register_video_nodes(NodeRegistry& r) {
             const fs::path path = picked_file(ctx, "file");
             // Reading the headers now reports a file FFmpeg cannot decode at this node; the
             // frames are decoded when asked for.
-            at_node(ctx, "file", [&] { return media::probe_video_file(path); });
+            with_input(ctx, "file", [&] { return media::probe_video_file(path); });
             ctx.set_output(0, Video::to_value(Video::from_file(path)));
         };
         r.add(std::move(def));
@@ -82,10 +82,10 @@ void register_video_nodes(NodeRegistry& r) {
                                .optional(Input::type_of("audio", "AUDIO"))
                                .output("VIDEO")};
         def.execute = [](NodeContext& ctx) {
-            const Tensor images = at_node(ctx, "images", [&] { return image_batch_f32(ctx.get_tensor("images"), "images"); });
+            const Tensor images = with_input(ctx, "images", [&] { return image_batch_f32(ctx.get_tensor("images"), "images"); });
             std::optional<AudioTrack> audio;
             if (ctx.has("audio") && !ctx.input("audio").is_null())
-                audio = at_node(ctx, "audio", [&] { return audio_from_value(ctx.input("audio")); });
+                audio = with_input(ctx, "audio", [&] { return audio_from_value(ctx.input("audio")); });
             ctx.set_output(0, Video::to_value(Video::from_frames(images, ctx.get_float("fps"), std::move(audio))));
         };
         r.add(std::move(def));
@@ -100,8 +100,8 @@ void register_video_nodes(NodeRegistry& r) {
                                .output("AUDIO", "audio")
                                .output("FLOAT", "fps")};
         def.execute = [](NodeContext& ctx) {
-            const auto video = at_node(ctx, "video", [&] { return ctx.get_object<Video>("video"); });
-            const VideoComponents c = at_node(ctx, "video", [&] { return video->components(); });
+            const auto video = with_input(ctx, "video", [&] { return ctx.get_object<Video>("video"); });
+            const VideoComponents c = with_input(ctx, "video", [&] { return video->components(); });
             ctx.set_output(0, c.images);
             ctx.set_output(1, c.audio ? audio_to_value(*c.audio) : Value());
             ctx.set_output(2, c.fps);
@@ -119,8 +119,8 @@ void register_video_nodes(NodeRegistry& r) {
                                                     .required(Input::combo("codec", {"auto", "h264"}))
                                                     .output_node())};
         def.execute = [](NodeContext& ctx) {
-            const auto video = at_node(ctx, "video", [&] { return ctx.get_object<Video>("video"); });
-            const VideoComponents c = at_node(ctx, "video", [&] { return video->components(); });
+            const auto video = with_input(ctx, "video", [&] { return ctx.get_object<Video>("video"); });
+            const VideoComponents c = with_input(ctx, "video", [&] { return video->components(); });
             media::VideoEncodeOptions o;
             o.container = "mp4";  // "auto" is MP4/H.264
             o.codec = "h264";

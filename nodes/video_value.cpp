@@ -9,7 +9,7 @@ namespace weft::nodes {
 
 AudioTrack audio_from_value(const Value& v, std::string_view what) {
     const auto bad = [&] {
-        return Error("invalid_input_type",
+        return Error(ErrorCode::InvalidInputType,
                      std::string(what) + " must be AUDIO: {\"waveform\": [1, channels, samples], \"sample_rate\": INT}, got " +
                          v.describe());
     };

@@ -18,7 +18,7 @@ namespace weft::nodes {
 using media::AudioTrack;
 using media::VideoComponents;
 
-/// An AUDIO value as a track; throws weft::Error("invalid_input_type") naming `what` when `v`
+/// An AUDIO value as a track; throws weft::Error(weft::ErrorCode::InvalidInputType) naming `what` when `v`
 /// is not {"waveform": tensor, "sample_rate": int}.
 AudioTrack audio_from_value(const Value& v, std::string_view what = "audio");
 /// The AUDIO dict of a track.

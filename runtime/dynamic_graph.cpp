@@ -33,7 +33,7 @@ size_t DynamicGraph::size() const {
 size_t DynamicGraph::add(GraphNode node) {
     std::unique_lock lock(mutex_);
     if (base_->index.contains(node.node.id) || index_.contains(node.node.id))
-        throw Error("invalid_prompt", "node expansion produced a duplicate node id", node.node.id).at_node(node.node.id);
+        throw Error(ErrorCode::InvalidPrompt, "node expansion produced a duplicate node id", node.node.id).at_node(node.node.id);
     const size_t idx = base_size_ + added_.size();
     index_.emplace(node.node.id, idx);
     if (!view_) view_.emplace(base_->view);

@@ -14,7 +14,7 @@ AddedNodes add_expansion(DynamicGraph& graph, const NodeRegistry& registry, uint
         if (c.expansion)
             for (const WorkflowNode& wn : c.expansion->nodes())
                 if (!registry.find(wn.class_type))
-                    throw Error("invalid_prompt", "node expansion uses unknown node type '" + wn.class_type + "'").at_node(parent.node.id);
+                    throw Error(ErrorCode::InvalidPrompt, "node expansion uses unknown node type '" + wn.class_type + "'").at_node(parent.node.id);
     AddedNodes added;
     for (size_t i = 0; i < calls.size(); ++i) {
         CallOutput& c = calls[i];

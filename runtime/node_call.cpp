@@ -42,12 +42,12 @@ bool NodeCall::has(std::string_view name) const {
 
 const Value& NodeCall::input(std::string_view name) const {
     if (const List* list = inputs_.find(name); list && !list->empty()) {
-        if (def_.schema.is_input_list()) throw Error("invalid_input_type", "node takes whole lists; use input_list()").at_node(node_.node.id).at_input(std::string(name));
+        if (def_.schema.is_input_list()) throw Error(ErrorCode::InvalidInputType, "node takes whole lists; use input_list()").at_node(node_.node.id).at_input(std::string(name));
         // Shorter lists repeat their last element.
         return (*list)[std::min(call_index_, list->size() - 1)];
     }
     if (const Input* spec = def_.schema.find_input(name); spec && spec->default_value) return *spec->default_value;
-    throw Error("required_input_missing", "Required input is missing", std::string(name)).at_node(node_.node.id).at_input(std::string(name));
+    throw Error(ErrorCode::RequiredInputMissing, "Required input is missing", std::string(name)).at_node(node_.node.id).at_input(std::string(name));
 }
 
 const List& NodeCall::input_list(std::string_view name) const {
@@ -71,9 +71,9 @@ std::vector<std::string> NodeCall::input_names() const {
 }
 
 void NodeCall::check_slot(size_t slot) const {
-    if (!out_) throw Error("invalid_prompt", "outputs cannot be set here (fingerprint or lazy check)").at_node(node_.node.id);
+    if (!out_) throw Error(ErrorCode::InvalidPrompt, "outputs cannot be set here (fingerprint or lazy check)").at_node(node_.node.id);
     if (slot >= out_->outputs.size())
-        throw Error("invalid_prompt", "output slot " + std::to_string(slot) + " out of range; " + node_.node.class_type + " has " +
+        throw Error(ErrorCode::InvalidPrompt, "output slot " + std::to_string(slot) + " out of range; " + node_.node.class_type + " has " +
                                           std::to_string(out_->outputs.size()) + " outputs")
             .at_node(node_.node.id);
 }
@@ -89,15 +89,15 @@ void NodeCall::set_output_list(size_t slot, List items) {
 }
 
 void NodeCall::set_ui(Dict ui) {
-    if (!out_) throw Error("invalid_prompt", "ui cannot be set here").at_node(node_.node.id);
+    if (!out_) throw Error(ErrorCode::InvalidPrompt, "ui cannot be set here").at_node(node_.node.id);
     out_->ui = std::move(ui);
 }
 
 void NodeCall::expand(const Workflow& graph, List results) {
-    if (!out_) throw Error("invalid_prompt", "a node can only expand while executing").at_node(node_.node.id);
-    if (out_->expansion) throw Error("invalid_prompt", "a node call can expand only once").at_node(node_.node.id);
+    if (!out_) throw Error(ErrorCode::InvalidPrompt, "a node can only expand while executing").at_node(node_.node.id);
+    if (out_->expansion) throw Error(ErrorCode::InvalidPrompt, "a node call can expand only once").at_node(node_.node.id);
     if (results.size() != def_.schema.outputs().size())
-        throw Error("invalid_prompt", "expansion results must have one entry per output (" + std::to_string(def_.schema.outputs().size()) + "), got " +
+        throw Error(ErrorCode::InvalidPrompt, "expansion results must have one entry per output (" + std::to_string(def_.schema.outputs().size()) + "), got " +
                                           std::to_string(results.size()))
             .at_node(node_.node.id);
     out_->expansion = graph;
@@ -119,7 +119,7 @@ void NodeCall::progress(double value, double max) {
 void NodeCall::preview(const Tensor& rgb_u8_hwc) {
     if (!run_.previews || !run_.events) return;
     if (rgb_u8_hwc.dtype() != DType::U8 || rgb_u8_hwc.dim() != 3 || rgb_u8_hwc.size(2) != 3)
-        throw Error("invalid_preview", "a preview must be U8 [H, W, 3], got " + rgb_u8_hwc.describe()).at_node(node_.node.id);
+        throw Error(ErrorCode::InvalidPreview, "a preview must be U8 [H, W, 3], got " + rgb_u8_hwc.describe()).at_node(node_.node.id);
     Event e = node_event(EventType::Preview);
     e.image = rgb_u8_hwc.contiguous();
     run_.events->emit(std::move(e));

@@ -46,7 +46,7 @@ struct Session::Impl {
 };
 
 Session::Session(std::shared_ptr<const NodeRegistry> registry, SessionOptions options) {
-    if (!registry) throw Error("invalid_prompt", "a Session needs a node registry");
+    if (!registry) throw Error(ErrorCode::InvalidPrompt, "a Session needs a node registry");
     impl_ = std::make_unique<Impl>(std::move(registry), std::move(options));
 }
 
@@ -121,9 +121,9 @@ const SessionOptions& Session::options() const { return impl_->state.options; }
 const Value& RunResult::output(const std::string& node_id, size_t slot, size_t index) const {
     auto it = outputs.find(node_id);
     if (it == outputs.end())
-        throw Error("invalid_prompt", "no outputs recorded for node " + node_id + " (not an output node, not captured, or it did not run)").at_node(node_id);
+        throw Error(ErrorCode::InvalidPrompt, "no outputs recorded for node " + node_id + " (not an output node, not captured, or it did not run)").at_node(node_id);
     if (slot >= it->second.size() || index >= it->second[slot].size())
-        throw Error("invalid_prompt", "node " + node_id + " has no output " + std::to_string(slot) + "[" + std::to_string(index) + "]").at_node(node_id);
+        throw Error(ErrorCode::InvalidPrompt, "node " + node_id + " has no output " + std::to_string(slot) + "[" + std::to_string(index) + "]").at_node(node_id);
     return it->second[slot][index];
 }
 

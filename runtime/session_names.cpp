@@ -23,7 +23,7 @@ const char* run_status_name(RunStatus s) {
 namespace {
 
 [[noreturn]] void bad_cache_option(std::string_view text, const std::string& why) {
-    throw Error("invalid_cache_options", "Invalid cache option '" + std::string(text) + "'",
+    throw Error(ErrorCode::InvalidCacheOptions, "Invalid cache option '" + std::string(text) + "'",
                 why + "; expected classic, lru:N, ram:BYTES (K/M/G suffixes) or none");
 }
 

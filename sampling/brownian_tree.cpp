@@ -35,7 +35,7 @@ double round6(double x) {
 BrownianTree::BrownianTree(float t0f, float t1f, Shape shape, uint64_t entropy)
     : shape_(std::move(shape)), entropy_(entropy) {
     const double t0 = t0f, t1 = t1f;
-    if (!(t0 <= t1)) throw Error("invalid_input", "BrownianTree: t0 must not exceed t1");
+    if (!(t0 <= t1)) throw Error(ErrorCode::InvalidInput, "BrownianTree: t0 must not exceed t1");
     Node root;
     root.start = round6(t0);
     root.end = round6(t1);
@@ -60,7 +60,7 @@ void BrownianTree::split_exact(int idx, double midway) {
             n.spawn_key = 2 * p.spawn_key + (n.is_left ? 0 : 1);
             n.depth = p.depth + 1;
         }
-        if (n.depth >= 63) throw Error("internal_error", "BrownianTree: tree too deep");
+        if (n.depth >= 63) throw Error(ErrorCode::InternalError, "BrownianTree: tree too deep");
         n.w_seed = SeedSequence(entropy_, {n.spawn_key, static_cast<uint64_t>(n.depth)}, kPoolSize).generate_state(4)[0];
     }
     Node left, right;
@@ -96,7 +96,7 @@ void BrownianTree::locate(int idx, double ta, double tb, std::vector<int>& out) 
     for (;;) {
         const Node n = nodes_[static_cast<size_t>(idx)];
         if (ta < n.start || tb > n.end) {
-            if (n.parent < 0) throw Error("internal_error", "BrownianTree: query outside the root interval");
+            if (n.parent < 0) throw Error(ErrorCode::InternalError, "BrownianTree: query outside the root interval");
             idx = n.parent;
             continue;
         }
@@ -158,7 +158,7 @@ Tensor BrownianTree::increment(double ta, double tb) {
     const Node& root = nodes_[0];
     ta = std::clamp(ta, root.start, root.end);
     tb = std::clamp(tb, root.start, root.end);
-    if (ta > tb) throw Error("invalid_input", "BrownianTree: query times must satisfy ta <= tb");
+    if (ta > tb) throw Error(ErrorCode::InvalidInput, "BrownianTree: query times must satisfy ta <= tb");
     if (ta == tb) return Tensor::zeros(shape_, DType::F32);
     std::vector<int> parts;
     locate(0, round6(ta), round6(tb), parts);

@@ -32,7 +32,7 @@ const Row* find_row(std::span<const Row> rows, std::string_view name) {
 template <class Row>
 const Row& named_row(std::span<const Row> rows, std::string_view name, const char* what) {
     if (const Row* r = find_row(rows, name)) return *r;
-    throw Error("value_not_in_list", std::string(what) + " '" + std::string(name) + "' is not in the list of " + what + "s");
+    throw Error(ErrorCode::ValueNotInList, std::string(what) + " '" + std::string(name) + "' is not in the list of " + what + "s");
 }
 
 }  // namespace weft::models::detail

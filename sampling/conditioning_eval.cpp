@@ -102,7 +102,7 @@ Tensor concat_channels(const ConditionedModel& model, const Cond& item, const Sa
     }
     Tensor c = ops::concat(parts, 1);
     if (c.size(1) != extra_ch)
-        throw Error("invalid_input_type", "the inpainting model takes " + std::to_string(extra_ch) + " extra input channels; the conditioning gives " +
+        throw Error(ErrorCode::InvalidInputType, "the inpainting model takes " + std::to_string(extra_ch) + " extra input channels; the conditioning gives " +
                                               std::to_string(c.size(1)));
     return c;
 }
@@ -171,7 +171,7 @@ Tensor resize_mask(const Tensor& mask, int64_t h, int64_t w) {
     Tensor m = tm::f32(mask);
     if (m.dim() == 2) m = m.reshape({1, m.size(0), m.size(1)});
     if (m.dim() == 4 && m.size(1) == 1) m = m.reshape({m.size(0), m.size(2), m.size(3)});
-    if (m.dim() != 3) throw Error("invalid_input_type", "a conditioning mask must be [B, H, W]; got " + mask.describe());
+    if (m.dim() != 3) throw Error(ErrorCode::InvalidInputType, "a conditioning mask must be [B, H, W]; got " + mask.describe());
     if (m.size(1) == h && m.size(2) == w) return m;
     Tensor r = ops::upsample_bilinear(m.reshape({m.size(0), 1, m.size(1), m.size(2)}), h, w);
     return r.reshape({m.size(0), h, w});
@@ -179,7 +179,7 @@ Tensor resize_mask(const Tensor& mask, int64_t h, int64_t w) {
 
 std::vector<PreparedConditioning> prepare_conditioning(const ConditionedModel& model, const std::vector<const CondList*>& lists,
                                                        const SamplingInputs& inputs) {
-    if (inputs.shape.size() != 4) throw Error("invalid_input_type", "conditioning needs a [B, C, h, w] latent; got " + shape_string(inputs.shape));
+    if (inputs.shape.size() != 4) throw Error(ErrorCode::InvalidInputType, "conditioning needs a [B, C, h, w] latent; got " + shape_string(inputs.shape));
     std::vector<PreparedConditioning> out(lists.size());
     for (size_t k = 0; k < lists.size(); ++k)
         if (lists[k])
@@ -229,7 +229,7 @@ Tensor entry_weight(const CondEntry& e, const Shape& xs) {
         // mask[:B] cropped to the area, times mask_strength, repeated over B // Bm and channels.
         const int64_t mb = std::min(e.mask.size(0), b);
         if (b % mb != 0)
-            throw Error("invalid_input_type", "a conditioning mask batch of " + std::to_string(e.mask.size(0)) + " does not fit a latent batch of " +
+            throw Error(ErrorCode::InvalidInputType, "a conditioning mask batch of " + std::to_string(e.mask.size(0)) + " does not fit a latent batch of " +
                                                   std::to_string(b));
         const float ms = static_cast<float>(e.mask_strength);
         const float* src = e.mask.data<float>();

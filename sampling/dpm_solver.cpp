@@ -127,7 +127,7 @@ Tensor sample_dpm_adaptive(const Denoiser& D, Tensor x, const Sigmas& s, const S
         }
         ++steps;
         report(ctx, std::min(steps - 1, nominal - 1), nominal, static_cast<float>(DpmSolver::sigma(sv)), x, den);
-        if (steps > 100000) throw Error("internal_error", "dpm_adaptive did not converge");
+        if (steps > 100000) throw Error(ErrorCode::InternalError, "dpm_adaptive did not converge");
     }
     return x;
 }

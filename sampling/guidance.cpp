@@ -59,7 +59,7 @@ Denoiser make_guided_denoiser(DenoiseFn model, const GuiderSpec& spec, GuidanceO
             return tm::lincomb({{1.0f, base}, {c1, pos}, {-c1, mid}});  // base + (pos - mid) * cfg1
         }
         }
-        throw Error("invalid_input", "unknown guider kind");
+        throw Error(ErrorCode::InvalidInput, "unknown guider kind");
     };
 }
 

@@ -32,7 +32,7 @@ SamplingOutput run_sampling(const ModelSamplingDiscrete& ms, const Guidance& gui
     if (sigmas.size() < 2) return {latent_raw, latent_raw};
     const Tensor latent = tm::f32(latent_raw);
     if (noise.numel() != latent.numel())
-        throw Error("invalid_input", "noise " + noise.describe() + " does not match the latent " + latent.describe());
+        throw Error(ErrorCode::InvalidInput, "noise " + noise.describe() + " does not match the latent " + latent.describe());
 
     const Tensor lat_in = latent_to_model_space(latent, job.latent_scale);
     const Tensor x = ms.noise_scaling(sigmas[0], tm::f32(noise), lat_in, ms.is_max_denoise(sigmas[0]));
@@ -79,9 +79,9 @@ Tensor latent_to_model_space(const Tensor& latent_raw, float scale) {
 }
 
 Tensor prepare_noise_mask(const Tensor& mask_raw, const Shape& shape) {
-    if (shape.size() != 4) throw Error("invalid_input", "a noise mask needs a [B, C, H, W] latent; got " + shape_string(shape));
+    if (shape.size() != 4) throw Error(ErrorCode::InvalidInput, "a noise mask needs a [B, C, H, W] latent; got " + shape_string(shape));
     Tensor m = tm::f32(mask_raw);
-    if (m.dim() < 2) throw Error("invalid_input_type", "a noise mask needs at least 2 dimensions; got " + m.describe());
+    if (m.dim() < 2) throw Error(ErrorCode::InvalidInputType, "a noise mask needs at least 2 dimensions; got " + m.describe());
     m = m.reshape({-1, 1, m.size(-2), m.size(-1)});
     if (m.size(2) != shape[2] || m.size(3) != shape[3]) m = ops::upsample_bilinear(m, shape[2], shape[3]);
     // Repeated over the channels, then cut or tiled to the batch (repeat_to_batch_size).
@@ -97,7 +97,7 @@ Tensor prepare_noise_mask(const Tensor& mask_raw, const Shape& shape) {
 Denoiser inpaint_denoiser(Denoiser inner, const ModelSamplingDiscrete& ms, Tensor mask, Tensor latent, Tensor noise) {
     return [inner = std::move(inner), &ms, mask = tm::f32(mask), latent = tm::f32(latent), noise = tm::f32(noise)](const Tensor& x_raw, float sigma) {
         const Tensor x = tm::f32(x_raw);
-        if (mask.numel() != x.numel()) throw Error("invalid_input", "noise mask " + mask.describe() + " does not fit " + x.describe());
+        if (mask.numel() != x.numel()) throw Error(ErrorCode::InvalidInput, "noise mask " + mask.describe() + " does not fit " + x.describe());
         // Outside the mask the model sees the input latent noised to this sigma (scale_latent_inpaint).
         const Tensor kept = ms.noise_scaling(sigma, noise, latent, false);
         Tensor xm = Tensor::zeros(x.shape());

@@ -47,7 +47,7 @@ AxisWeights axis_weights(int64_t in, int64_t out) {
 }  // namespace
 
 Tensor resize_u8_bilinear(const Tensor& image, int64_t out_h, int64_t out_w) {
-    if (image.dtype() != DType::U8 || image.dim() != 3) throw Error("invalid_input", "resize_u8_bilinear needs U8 [H, W, C], got " + image.describe());
+    if (image.dtype() != DType::U8 || image.dim() != 3) throw Error(ErrorCode::InvalidInput, "resize_u8_bilinear needs U8 [H, W, C], got " + image.describe());
     const Tensor src = image.contiguous();
     const int64_t h = src.size(0), w = src.size(1), c = src.size(2);
     const uint8_t* s = src.data<uint8_t>();
@@ -79,7 +79,7 @@ Tensor resize_u8_bilinear(const Tensor& image, int64_t out_h, int64_t out_w) {
 
 Tensor latent_preview_rgb(const Tensor& x0, int max_side) {
     if (x0.dim() != 4 || x0.size(1) != 4 || x0.size(0) < 1)
-        throw Error("invalid_input", "Latent2RGB previews need an SD1 latent [B, 4, H, W], got " + x0.describe());
+        throw Error(ErrorCode::InvalidInput, "Latent2RGB previews need an SD1 latent [B, 4, H, W], got " + x0.describe());
     // Only batch item 0 is shown, as ComfyUI does.
     const Tensor item = x0.slice(0, 0, 1).to(DType::F32).contiguous();
     const int64_t h = item.size(2), w = item.size(3), plane = h * w;

@@ -30,7 +30,7 @@ std::vector<double> linspace64(double start, double end, int n) {
 ModelSamplingDiscrete::ModelSamplingDiscrete(Prediction prediction, double linear_start, double linear_end,
                                              int timesteps, bool zsnr)
     : prediction_(prediction), zsnr_(zsnr) {
-    if (timesteps < 2) throw Error("invalid_input", "ModelSamplingDiscrete: needs at least 2 timesteps");
+    if (timesteps < 2) throw Error(ErrorCode::InvalidInput, "ModelSamplingDiscrete: needs at least 2 timesteps");
     std::vector<double> betas = linspace64(std::sqrt(linear_start), std::sqrt(linear_end), timesteps);
     std::vector<double> acp(betas.size());
     double prod = 1.0;
@@ -71,7 +71,7 @@ ModelSamplingDiscrete ModelSamplingDiscrete::sd1_named(const std::string& sampli
     else if (sampling == "x0") p = Prediction::X0;
     else if (sampling == "img_to_img") p = Prediction::ImgToImg;
     else if (sampling == "lcm") p = Prediction::Lcm;
-    else throw Error("value_not_in_list", "model sampling '" + sampling + "' is not supported (eps, v_prediction, lcm, x0, img_to_img)");
+    else throw Error(ErrorCode::ValueNotInList, "model sampling '" + sampling + "' is not supported (eps, v_prediction, lcm, x0, img_to_img)");
     ModelSamplingDiscrete ms(p, 0.00085, 0.012, 1000, zsnr);
     if (p == Prediction::Lcm) {
         // Keep every 20th sigma counted back from the last: table index k holds timestep 20k + 19.
@@ -88,7 +88,7 @@ ModelSamplingDiscrete ModelSamplingDiscrete::sd1_named(const std::string& sampli
 }
 
 ModelSamplingDiscrete ModelSamplingDiscrete::flow(double shift, double multiplier, int timesteps) {
-    if (timesteps < 2) throw Error("invalid_input", "ModelSamplingDiscreteFlow: needs at least 2 timesteps");
+    if (timesteps < 2) throw Error(ErrorCode::InvalidInput, "ModelSamplingDiscreteFlow: needs at least 2 timesteps");
     ModelSamplingDiscrete ms(Prediction::Const, 0.00085, 0.012, 2, false);  // a 2-entry table, replaced below
     ms.flow_ = true;
     ms.shift_ = shift;

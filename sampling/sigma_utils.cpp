@@ -83,7 +83,7 @@ Sigmas align_your_steps_sigmas(std::string_view model_type, int steps, double de
                                             0.981,  0.403, 0.173, 0.034, 0.002};
     const std::array<double, 11>* levels = model_type == "SD1" ? &sd1 : model_type == "SDXL" ? &sdxl
                                          : model_type == "SVD" ? &svd : nullptr;
-    if (!levels) throw Error("value_not_in_list", "unknown AlignYourSteps model type '" + std::string(model_type) + "'");
+    if (!levels) throw Error(ErrorCode::ValueNotInList, "unknown AlignYourSteps model type '" + std::string(model_type) + "'");
     long total = steps;
     if (denoise < 1.0) {
         if (denoise <= 0.0) return {};

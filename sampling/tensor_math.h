@@ -21,14 +21,14 @@ inline Tensor f32(const Tensor& t) {
 
 /// sum_k coef_k * t_k; all tensors must have the same number of elements.
 inline Tensor lincomb(std::initializer_list<std::pair<float, Tensor>> terms) {
-    if (terms.size() == 0) throw Error("invalid_input", "lincomb: no terms");
+    if (terms.size() == 0) throw Error(ErrorCode::InvalidInput, "lincomb: no terms");
     const Tensor& first = terms.begin()->second;
     Tensor out = Tensor::zeros(first.shape(), DType::F32);
     float* o = out.data<float>();
     const int64_t n = out.numel();
     for (const auto& [c, t] : terms) {
         if (t.numel() != n)
-            throw Error("invalid_input", "lincomb: size mismatch " + first.describe() + " vs " + t.describe());
+            throw Error(ErrorCode::InvalidInput, "lincomb: size mismatch " + first.describe() + " vs " + t.describe());
         const Tensor src = f32(t);
         const float* s = src.data<float>();
         for (int64_t i = 0; i < n; ++i) o[i] += c * s[i];

@@ -9,8 +9,8 @@
 namespace weft::server {
 
 void take_type_annotation(std::string& filename, std::string& type) {
-    for (const char* t : {"output", "input", "temp"}) {
-        const std::string suffix = std::string(" [") + t + "]";
+    for (std::string_view t : kFolderTypes) {
+        const std::string suffix = " [" + std::string(t) + "]";
         if (filename.size() > suffix.size() && filename.ends_with(suffix)) {
             filename.resize(filename.size() - suffix.size());
             type = t;
@@ -18,12 +18,6 @@ void take_type_annotation(std::string& filename, std::string& type) {
     }
 }
 
-std::optional<std::filesystem::path> folder_of_type(const Folders& folders, std::string_view type) {
-    if (type == "input") return folders.input;
-    if (type == "output") return folders.output;
-    if (type == "temp") return folders.temp;
-    return std::nullopt;
-}
 
 std::optional<std::string> read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);

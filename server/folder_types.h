@@ -2,7 +2,7 @@
 // whole files in them.
 #pragma once
 
-#include <weft/folders.h>
+#include <weft/folder_type.h>
 
 #include <filesystem>
 #include <optional>
@@ -11,8 +11,7 @@
 
 namespace weft::server {
 
-/// The folder for `type` ("input", "output", "temp"); nullopt for another name.
-std::optional<std::filesystem::path> folder_of_type(const Folders& folders, std::string_view type);
+// The folder of a type name: weft::folder_of_type (weft/folder_type.h).
 
 /// ComfyUI's annotated names: "name.png [input]" names its folder type itself. Strips the
 /// annotation from `filename` and sets `type` when there is one.

@@ -76,7 +76,7 @@ struct JobStore::Db {
         std::string msg = what + ": " + (conn ? sqlite3_errmsg(conn.get()) : sqlite3_errstr(rc));
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             msg += " (is another weft serve using this user directory?)";
-        throw weft::Error("server_queue_error", msg).at_path(file.string());
+        throw weft::Error(weft::ErrorCode::ServerQueueError, msg).at_path(file.string());
     }
 
     void exec(const char* sql) {
@@ -218,7 +218,7 @@ JobStore::JobStore(const std::filesystem::path& db_file, int64_t max_history)
         std::error_code ec;
         std::filesystem::create_directories(db_file.parent_path(), ec);
         if (ec)
-            throw weft::Error("server_queue_error",
+            throw weft::Error(weft::ErrorCode::ServerQueueError,
                               "cannot create the folder of the queue database: " + ec.message())
                 .at_path(db_file.string());
     }
@@ -228,7 +228,7 @@ JobStore::JobStore(const std::filesystem::path& db_file, int64_t max_history)
     d.conn.reset(raw);
     if (rc != SQLITE_OK) d.fail("cannot open the queue database", rc);
     if (sqlite3_db_readonly(raw, "main") == 1)
-        throw weft::Error("server_queue_error", "the queue database is not writable")
+        throw weft::Error(weft::ErrorCode::ServerQueueError, "the queue database is not writable")
             .at_path(db_file.string());
 
     // One process owns a user directory's queue: the exclusive lock makes a second `weft serve`
@@ -247,7 +247,7 @@ JobStore::JobStore(const std::filesystem::path& db_file, int64_t max_history)
         auto ver = d.prepare("SELECT value FROM meta WHERE key = 'schema'");
         if (d.step(ver.get())) {
             if (sqlite3_column_int64(ver.get(), 0) != kSchemaVersion)
-                throw weft::Error("server_queue_error",
+                throw weft::Error(weft::ErrorCode::ServerQueueError,
                                   "the queue database has an unknown schema version " +
                                       std::to_string(sqlite3_column_int64(ver.get(), 0)))
                     .at_path(db_file.string());
@@ -273,7 +273,7 @@ int64_t JobStore::next_number() {
         auto s = db_->prepare(
             "UPDATE meta SET value = value + 1 WHERE key = 'counter' RETURNING value - 1");
         if (!db_->step(s.get()))
-            throw weft::Error("server_queue_error", "the queue database has no prompt counter")
+            throw weft::Error(weft::ErrorCode::ServerQueueError, "the queue database has no prompt counter")
                 .at_path(file_.string());
         return static_cast<int64_t>(sqlite3_column_int64(s.get(), 0));
     });
@@ -286,7 +286,7 @@ void JobStore::enqueue(const QueuedPrompt& p) {
         auto dup = d.prepare("SELECT 1 FROM queue WHERE prompt_id = ?");
         d.bind(dup.get(), 1, p.prompt_id);
         if (d.step(dup.get()))
-            throw weft::Error("invalid_prompt", "prompt id " + p.prompt_id +
+            throw weft::Error(weft::ErrorCode::InvalidPrompt, "prompt id " + p.prompt_id +
                                                     " is already queued or running");
         auto s = d.prepare(std::string("INSERT INTO queue (") + kQueueColumns +
                            ") VALUES (?, ?, ?, ?, ?, ?, ?)");

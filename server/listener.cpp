@@ -13,7 +13,7 @@ Listener::Listener(net::io_context& ioc, tcp::endpoint endpoint, ServerState& st
     : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_(state) {
     beast::error_code ec;
     auto fail = [&](const char* what) {
-        throw Error("server_error", fmt::format("cannot {} {}:{}: {}", what, endpoint.address().to_string(), endpoint.port(), ec.message()));
+        throw Error(ErrorCode::ServerError, fmt::format("cannot {} {}:{}: {}", what, endpoint.address().to_string(), endpoint.port(), ec.message()));
     };
     acceptor_.open(endpoint.protocol(), ec);
     if (ec) fail("open");

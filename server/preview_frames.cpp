@@ -26,7 +26,7 @@ std::optional<PreviewMethod> parse_preview_method(std::string_view name) {
 std::string preview_jpeg(const Event& e) {
     const Tensor img = e.image.contiguous();
     if (img.dtype() != DType::U8 || img.dim() != 3 || img.size(2) != 3)
-        throw Error("invalid_preview", "a preview image must be U8 [H, W, 3], got " + img.describe());
+        throw Error(ErrorCode::InvalidPreview, "a preview image must be U8 [H, W, 3], got " + img.describe());
     return media::encode_jpeg(std::span<const uint8_t>(img.data<uint8_t>(), size_t(img.numel())), int(img.size(1)), int(img.size(0)),
                        kPreviewJpegQuality);
 }

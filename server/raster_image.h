@@ -35,7 +35,7 @@ struct RasterImage {
 };
 
 /// Decodes the first frame of a PNG, JPEG or WebP (detected from the content) as Pillow's
-/// Image.open does (no EXIF transpose). Throws weft::Error("invalid_image") for anything else or
+/// Image.open does (no EXIF transpose). Throws weft::Error(weft::ErrorCode::InvalidImage) for anything else or
 /// corrupt data.
 RasterImage decode_raster(std::string_view bytes);
 

@@ -64,7 +64,7 @@ void Server::start() {
 
     beast::error_code bec;
     const auto address = net::ip::make_address(c.listen, bec);
-    if (bec) throw Error("server_error", fmt::format("invalid listen address '{}': {}", c.listen, bec.message()));
+    if (bec) throw Error(ErrorCode::ServerError, fmt::format("invalid listen address '{}': {}", c.listen, bec.message()));
     m.listener = std::make_shared<Listener>(m.ioc, tcp::endpoint(address, c.port), *m.state);
     m.work.emplace(m.ioc.get_executor());
     m.listener->run();

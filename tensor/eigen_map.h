@@ -27,9 +27,9 @@ using EigenStridedMatrixMap = Eigen::Map<EigenRowMatrix, Eigen::Unaligned, Eigen
 namespace detail {
 inline void require_f32(const Tensor& t, const char* what, bool contiguous) {
     if (!t.defined() || t.dtype() != DType::F32)
-        throw Error("tensor_error", std::string(what) + ": needs an F32 tensor, got " + t.describe());
+        throw Error(ErrorCode::TensorError, std::string(what) + ": needs an F32 tensor, got " + t.describe());
     if (contiguous && !t.is_contiguous())
-        throw Error("tensor_error", std::string(what) + ": needs a contiguous tensor, got a strided " + t.describe());
+        throw Error(ErrorCode::TensorError, std::string(what) + ": needs a contiguous tensor, got a strided " + t.describe());
 }
 }  // namespace detail
 
@@ -46,7 +46,7 @@ inline EigenMatrixMap eigen_matrix(const Tensor& t, int64_t rows = -1) {
     const int64_t n = t.numel();
     if (rows < 0) rows = t.dim() <= 1 ? 1 : n / std::max<int64_t>(t.size(-1), 1);
     if (rows == 0 ? n != 0 : n % rows != 0)
-        throw Error("tensor_error", "eigen_matrix: " + t.describe() + " does not split into " + std::to_string(rows) + " rows");
+        throw Error(ErrorCode::TensorError, "eigen_matrix: " + t.describe() + " does not split into " + std::to_string(rows) + " rows");
     const int64_t cols = rows ? n / rows : 0;
     return EigenMatrixMap(t.data<float>(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
 }
@@ -54,7 +54,7 @@ inline EigenMatrixMap eigen_matrix(const Tensor& t, int64_t rows = -1) {
 /// Any 2-d F32 tensor (a transpose or slice, say) as a strided matrix view.
 inline EigenStridedMatrixMap eigen_strided_matrix(const Tensor& t) {
     detail::require_f32(t, "eigen_strided_matrix", false);
-    if (t.dim() != 2) throw Error("tensor_error", "eigen_strided_matrix: needs a 2-d tensor, got " + t.describe());
+    if (t.dim() != 2) throw Error(ErrorCode::TensorError, "eigen_strided_matrix: needs a 2-d tensor, got " + t.describe());
     return EigenStridedMatrixMap(t.data<float>(), t.size(0), t.size(1),
                                  Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(t.strides()[0], t.strides()[1]));
 }

@@ -17,7 +17,7 @@ namespace weft {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-    throw Error("model_file_error", what + ": " + std::strerror(errno)).at_path(path);
+    throw Error(ErrorCode::ModelLoadFailed, what + ": " + std::strerror(errno)).at_path(path);
 }
 
 // Closes the descriptor on every path out of open(); the mapping outlives it.

@@ -23,7 +23,7 @@ bool looks_like_pickle(const MappedFile& f) { return f.size() >= 2 && static_cas
 const Tensor& ModelFile::at(const std::string& name) const {
     const auto it = tensors.find(name);
     if (it == tensors.end()) {
-        Error e("model_file_error", "no tensor named '" + name + "' in the model file");
+        Error e(ErrorCode::ModelLoadFailed, "no tensor named '" + name + "' in the model file");
         e.at_path(path);
         throw e;
     }
@@ -62,7 +62,7 @@ ModelFile open_model_file(const std::string& path) {
         for (auto& [name, t] : ck.tensors) m.tensors.emplace(name, std::move(t));
         return m;
     }
-    Error e("model_file_error",
+    Error e(ErrorCode::ModelLoadFailed,
             "not a model file: neither safetensors nor a PyTorch zip checkpoint (" + std::to_string(file->size()) +
                 " bytes)");
     e.at_path(path);

@@ -21,7 +21,7 @@ namespace weft {
 namespace {
 
 Error ckpt_error(const std::string& path, std::string msg) {
-    Error e("model_file_error", std::move(msg));
+    Error e(ErrorCode::ModelLoadFailed, std::move(msg));
     e.at_path(path);
     return e;
 }

@@ -21,7 +21,7 @@ namespace weft {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& msg) { throw Error("invalid_input", msg); }
+[[noreturn]] void fail(const std::string& msg) { throw Error(ErrorCode::InvalidInput, msg); }
 
 // Runs body(i) for i in [0, n), in parallel when the total work is large enough to pay for it.
 template <class F>

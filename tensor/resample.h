@@ -23,7 +23,7 @@ namespace weft {
 enum class ResampleMethod { NearestExact, Bilinear, Area, Bicubic, Bislerp, Lanczos };
 
 /// Parses ComfyUI's method names ("nearest-exact", "bilinear", "area", "bicubic", "bislerp",
-/// "lanczos"); throws weft::Error("invalid_input") for any other.
+/// "lanczos"); throws weft::Error(weft::ErrorCode::InvalidInput) for any other.
 ResampleMethod resample_method_from_name(std::string_view name);
 const char* resample_method_name(ResampleMethod m);
 

@@ -34,7 +34,7 @@ constexpr FormatDType kFormatDTypes[] = {
 };
 
 Error file_error(const std::string& path, std::string msg) {
-    Error e("model_file_error", std::move(msg));
+    Error e(ErrorCode::ModelLoadFailed, std::move(msg));
     e.at_path(path);
     return e;
 }

@@ -14,7 +14,7 @@ constexpr uint32_t kEocdSig = 0x06054b50, kZip64LocSig = 0x07064b50, kZip64EocdS
 constexpr size_t kEocdSize = 22, kZip64LocSize = 20, kZip64EocdSize = 56, kCentralSize = 46, kLocalSize = 30;
 
 Error zip_error(const std::string& path, std::string msg) {
-    Error e("model_file_error", "invalid zip archive: " + std::move(msg));
+    Error e(ErrorCode::ModelLoadFailed, "invalid zip archive: " + std::move(msg));
     e.at_path(path);
     return e;
 }

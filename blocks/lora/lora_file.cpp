@@ -114,7 +114,7 @@ const char* adapter_kind_name(AdapterKind k) {
 
 const Tensor& LoraModule::at(const std::string& part) const {
     auto it = parts.find(part);
-    if (it == parts.end()) throw Error("model_load_failed", "LoRA module '" + name + "' has no '" + part + "' tensor");
+    if (it == parts.end()) throw Error(ErrorCode::ModelLoadFailed, "LoRA module '" + name + "' has no '" + part + "' tensor");
     return it->second;
 }
 
@@ -140,7 +140,7 @@ LoraFile group_lora_tensors(const std::map<std::string, Tensor>& tensors, const 
         LoraModule& m = by_name[split->first];
         m.name = split->first;
         if (split->second == "alpha") {
-            if (t.numel() != 1) throw Error("model_load_failed", "LoRA alpha '" + key + "' is not a scalar: " + t.describe(), path).at_path(path);
+            if (t.numel() != 1) throw Error(ErrorCode::ModelLoadFailed, "LoRA alpha '" + key + "' is not a scalar: " + t.describe(), path).at_path(path);
             m.alpha = t.to(DType::F32).data<float>()[0];
         } else {
             m.parts[split->second] = t;  // as stored (a view of the mapped file); the patch math converts
@@ -158,7 +158,7 @@ LoraFile read_lora_file(const std::string& path) {
     const ModelFile file = open_model_file(path);
     LoraFile f = group_lora_tensors(file.tensors, path);
     if (f.modules.empty())
-        throw Error("model_load_failed",
+        throw Error(ErrorCode::ModelLoadFailed,
                     fmt::format("{} holds no LoRA tensors ({} tensors, none named like lora_down/lora_up, lora_A/lora_B, hada_*, lokr_*)",
                                 path, file.tensors.size()),
                     path)

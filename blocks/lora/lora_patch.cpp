@@ -11,7 +11,7 @@ namespace weft::lora {
 namespace {
 
 Error shape_error(const LoraModule& m, const std::string& what) {
-    return Error("model_load_failed", fmt::format("LoRA module '{}' ({}): {}", m.name, adapter_kind_name(m.kind), what));
+    return Error(ErrorCode::ModelLoadFailed, fmt::format("LoRA module '{}' ({}): {}", m.name, adapter_kind_name(m.kind), what));
 }
 
 /// The part as a contiguous F32 matrix [rows, rest].

@@ -22,7 +22,7 @@ const std::u32string kEot = U"<|endoftext|>";
 
 std::string read_file(const std::filesystem::path& p) {
     std::ifstream f(p, std::ios::binary);
-    if (!f) throw Error("file_not_found", "CLIP tokenizer file not found").at_path(p.string());
+    if (!f) throw Error(ErrorCode::FileNotFound, "CLIP tokenizer file not found").at_path(p.string());
     std::ostringstream ss;
     ss << f.rdbuf();
     return ss.str();
@@ -100,7 +100,7 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir) {
         const auto j = nlohmann::json::parse(read_file(vocab_path));
         for (auto it = j.begin(); it != j.end(); ++it) tok.vocab_[it.key()] = it.value().get<int>();
     } catch (const nlohmann::json::exception& e) {
-        throw Error("invalid_file", std::string("CLIP vocab.json is not valid: ") + e.what()).at_path(vocab_path.string());
+        throw Error(ErrorCode::InvalidFile, std::string("CLIP vocab.json is not valid: ") + e.what()).at_path(vocab_path.string());
     }
     // merges.txt: a "#version" header, then one "left right" pair per line; HF keeps the first
     // 49152 - 256 - 2 of them.
@@ -115,7 +115,7 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir) {
         tok.ranks_.emplace(line, rank++);
     }
     if (tok.vocab_.empty() || tok.ranks_.empty())
-        throw Error("invalid_file", "CLIP tokenizer files are empty").at_path(dir.string());
+        throw Error(ErrorCode::InvalidFile, "CLIP tokenizer files are empty").at_path(dir.string());
     for (int b = 0; b < 256; ++b) tok.byte_symbol_[b] = byte_symbol(static_cast<unsigned char>(b));
     if (auto it = tok.vocab_.find("<|startoftext|>"); it != tok.vocab_.end()) tok.bos_ = it->second;
     if (auto it = tok.vocab_.find("<|endoftext|>"); it != tok.vocab_.end()) tok.eos_ = it->second;

@@ -56,13 +56,13 @@ models::ControlResiduals add_residuals(models::ControlResiduals a, const models:
 AppliedControl::AppliedControl(std::shared_ptr<const ControlModel> model, Tensor hint, ControlSettings settings,
                                std::shared_ptr<const ControlHook> previous)
     : model_(std::move(model)), hint_(hint.to(DType::F32).contiguous()), settings_(settings), previous_(std::move(previous)) {
-    if (!model_) throw Error("invalid_input_type", "AppliedControl needs a control model");
-    if (hint_.dim() != 4) throw Error("invalid_input_type", "a control hint is [B, C, H, W]; got " + hint_.describe());
+    if (!model_) throw Error(ErrorCode::InvalidInputType, "AppliedControl needs a control model");
+    if (hint_.dim() != 4) throw Error(ErrorCode::InvalidInputType, "a control hint is [B, C, H, W]; got " + hint_.describe());
     const int64_t want = model_->controlnet ? model_->controlnet->hint_channels() : model_->adapter->in_channels();
     // Single-channel adapters average a colour hint; otherwise the channels must agree.
     const bool averaged = model_->adapter && want == 1;
     if (!averaged && hint_.size(1) != want)
-        throw Error("invalid_input_type", model_->path + " takes hint images with " + std::to_string(want) + " channels; the image has " +
+        throw Error(ErrorCode::InvalidInputType, model_->path + " takes hint images with " + std::to_string(want) + " channels; the image has " +
                                               std::to_string(hint_.size(1)))
             .at_path(model_->path);
 }
@@ -90,7 +90,7 @@ models::ControlResiduals AppliedControl::own_residuals(const ControlQuery& q) co
     if (model_->controlnet) {
         const nets::ControlNet& cn = *model_->controlnet;
         if (cn.context_dim() != 0 && q.context.size(2) != cn.context_dim())
-            throw Error("invalid_input_type", model_->path + " is a ControlNet for a model with " + std::to_string(cn.context_dim()) +
+            throw Error(ErrorCode::InvalidInputType, model_->path + " is a ControlNet for a model with " + std::to_string(cn.context_dim()) +
                                                   "-wide text conditioning; this conditioning is " + std::to_string(q.context.size(2)) +
                                                   " wide (a ControlNet for another model family?)")
                 .at_path(model_->path);

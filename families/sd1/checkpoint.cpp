@@ -67,12 +67,12 @@ std::shared_ptr<const Autoencoder> make_vae(std::shared_ptr<const ModelFile> f, 
 Checkpoint load_sd1_checkpoint(std::shared_ptr<const ModelFile> f, std::shared_ptr<const ClipTokenizer> tokenizer, ops::Compute mode) {
     const std::string& path = f->path;
     if (!f->contains("model.diffusion_model.input_blocks.0.0.weight"))
-        throw Error("model_load_failed", "the checkpoint has no UNet (model.diffusion_model.*); load a diffusion-model-only file with UNETLoader", path)
+        throw Error(ErrorCode::ModelLoadFailed, "the checkpoint has no UNet (model.diffusion_model.*); load a diffusion-model-only file with UNETLoader", path)
             .at_path(path);
     Checkpoint ck;
     ck.model = make_diffusion_model(f, "model.diffusion_model.", mode);
     auto clip_prefix = find_prefix(*f, kClipPrefixes, "embeddings.token_embedding.weight");
-    if (!clip_prefix) throw Error("model_load_failed", "the checkpoint has no CLIP text encoder (cond_stage_model.*)", path).at_path(path);
+    if (!clip_prefix) throw Error(ErrorCode::ModelLoadFailed, "the checkpoint has no CLIP text encoder (cond_stage_model.*)", path).at_path(path);
     ck.clip = make_text_encoder(f, *clip_prefix, std::move(tokenizer), mode);
     ck.vae = make_vae(f, "first_stage_model.", mode);
     return ck;
@@ -80,21 +80,21 @@ Checkpoint load_sd1_checkpoint(std::shared_ptr<const ModelFile> f, std::shared_p
 
 std::shared_ptr<const DiffusionModel> load_sd1_diffusion_model(std::shared_ptr<const ModelFile> f, ops::Compute mode) {
     auto prefix = find_prefix(*f, kSd1UnetPrefixes, "input_blocks.0.0.weight");
-    if (!prefix) throw Error("model_load_failed", "no UNet weights (input_blocks.0.0.weight) in this file", f->path).at_path(f->path);
+    if (!prefix) throw Error(ErrorCode::ModelLoadFailed, "no UNet weights (input_blocks.0.0.weight) in this file", f->path).at_path(f->path);
     return make_diffusion_model(f, *prefix, mode);
 }
 
 std::shared_ptr<const TextEncoder> load_sd1_text_encoder(std::shared_ptr<const ModelFile> f, std::shared_ptr<const ClipTokenizer> tokenizer,
                                                          ops::Compute mode) {
     auto prefix = find_prefix(*f, kClipPrefixes, "embeddings.token_embedding.weight");
-    if (!prefix) throw Error("model_load_failed", "no CLIP text encoder weights in this file", f->path).at_path(f->path);
+    if (!prefix) throw Error(ErrorCode::ModelLoadFailed, "no CLIP text encoder weights in this file", f->path).at_path(f->path);
     return make_text_encoder(f, *prefix, std::move(tokenizer), mode);
 }
 
 std::shared_ptr<const Autoencoder> load_sd1_vae(std::shared_ptr<const ModelFile> f, ops::Compute mode) {
     auto prefix = find_prefix(*f, kVaePrefixes, "decoder.conv_in.weight");
     if (!prefix) prefix = find_prefix(*f, kVaePrefixes, "encoder.conv_in.weight");
-    if (!prefix) throw Error("model_load_failed", "no VAE weights (decoder.conv_in.weight) in this file", f->path).at_path(f->path);
+    if (!prefix) throw Error(ErrorCode::ModelLoadFailed, "no VAE weights (decoder.conv_in.weight) in this file", f->path).at_path(f->path);
     return make_vae(f, *prefix, mode);
 }
 

@@ -18,7 +18,7 @@ ClipText ClipText::load(const WeightTable& t, const ClipTextOptions& o) {
     c.positions_ = pos.size(0);
     c.position_embedding_ = t.f32("embeddings.position_embedding.weight", {c.positions_, c.width_});
     if (c.width_ % c.heads_ != 0)
-        throw Error("model_load_failed", "CLIP width " + std::to_string(c.width_) + " is not divisible by " + std::to_string(c.heads_) + " heads", t.path());
+        throw Error(ErrorCode::ModelLoadFailed, "CLIP width " + std::to_string(c.width_) + " is not divisible by " + std::to_string(c.heads_) + " heads", t.path());
     const int64_t d = c.width_;
     const int64_t depth = count_children(t, "encoder.layers", "layer_norm1.weight");
     for (int64_t i = 0; i < depth; ++i) {
@@ -29,23 +29,23 @@ ClipText ClipText::load(const WeightTable& t, const ClipTextOptions& o) {
                                   Linear::load(l, "self_attn.v_proj", d, d, true, o.mode), Linear::load(l, "self_attn.out_proj", d, d, true, o.mode),
                                   Linear::load(l, "mlp.fc1", d, ff, true, o.mode), Linear::load(l, "mlp.fc2", ff, d, true, o.mode)});
     }
-    if (depth == 0) throw Error("model_load_failed", "no CLIP encoder layers under '" + t.prefix() + "'", t.path()).at_path(t.path());
+    if (depth == 0) throw Error(ErrorCode::ModelLoadFailed, "no CLIP encoder layers under '" + t.prefix() + "'", t.path()).at_path(t.path());
     c.final_norm_ = Norm::load(t, "final_layer_norm", d, 1e-5f);
     return c;
 }
 
 ClipText::Output ClipText::forward(const std::vector<std::vector<int64_t>>& ids, int64_t layer, int64_t end_token) const {
     const int64_t b = static_cast<int64_t>(ids.size());
-    if (b == 0) throw Error("invalid_input_type", "CLIP needs at least one token sequence");
+    if (b == 0) throw Error(ErrorCode::InvalidInputType, "CLIP needs at least one token sequence");
     const int64_t tokens = static_cast<int64_t>(ids[0].size());
-    if (tokens > positions_) throw Error("invalid_input_type", "CLIP takes at most " + std::to_string(positions_) + " tokens per chunk");
+    if (tokens > positions_) throw Error(ErrorCode::InvalidInputType, "CLIP takes at most " + std::to_string(positions_) + " tokens per chunk");
     const int64_t vocab = token_embedding_.size(0), d = width_;
     Tensor x = Tensor::zeros({b, tokens, d});
     for (int64_t i = 0; i < b; ++i) {
-        if (static_cast<int64_t>(ids[i].size()) != tokens) throw Error("invalid_input_type", "CLIP token sequences differ in length");
+        if (static_cast<int64_t>(ids[i].size()) != tokens) throw Error(ErrorCode::InvalidInputType, "CLIP token sequences differ in length");
         for (int64_t j = 0; j < tokens; ++j) {
             const int64_t id = ids[i][j];
-            if (id < 0 || id >= vocab) throw Error("invalid_input_type", "token id " + std::to_string(id) + " outside the vocabulary");
+            if (id < 0 || id >= vocab) throw Error(ErrorCode::InvalidInputType, "token id " + std::to_string(id) + " outside the vocabulary");
             float* dst = x.data<float>() + (i * tokens + j) * d;
             const float* te = token_embedding_.data<float>() + id * d;
             const float* pe = position_embedding_.data<float>() + j * d;

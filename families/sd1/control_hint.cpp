@@ -10,7 +10,7 @@
 namespace weft::models {
 
 Tensor resize_control_hint(const Tensor& hint, int64_t width, int64_t height) {
-    if (hint.dim() != 4) throw Error("invalid_input_type", "a control hint is [B, C, H, W]; got " + hint.describe());
+    if (hint.dim() != 4) throw Error(ErrorCode::InvalidInputType, "a control hint is [B, C, H, W]; got " + hint.describe());
     return common_upscale(hint, width, height, ResampleMethod::NearestExact, true);
 }
 

@@ -52,7 +52,7 @@ std::string describe_kind(const std::string& kind) {
 
 std::shared_ptr<const ModelFile> with_base_added(std::shared_ptr<const ModelFile> f, const std::string& prefix, const DiffusionModel& base) {
     if (base.path.empty())
-        throw Error("model_load_failed", "the diff ControlNet needs the base model's weights, but the MODEL has no file", f->path).at_path(f->path);
+        throw Error(ErrorCode::ModelLoadFailed, "the diff ControlNet needs the base model's weights, but the MODEL has no file", f->path).at_path(f->path);
     const ModelFile bf = open_model_file(base.path);
     std::string bprefix;
     bool found = false;
@@ -62,7 +62,7 @@ std::shared_ptr<const ModelFile> with_base_added(std::shared_ptr<const ModelFile
             found = true;
             break;
         }
-    if (!found) throw Error("model_load_failed", "the base model file has no UNet weights (input_blocks.0.0.weight)", base.path).at_path(base.path);
+    if (!found) throw Error(ErrorCode::ModelLoadFailed, "the base model file has no UNet weights (input_blocks.0.0.weight)", base.path).at_path(base.path);
     auto merged = std::make_shared<ModelFile>(*f);
     for (auto& [name, t] : merged->tensors) {
         if (!name.starts_with(prefix)) continue;
@@ -70,7 +70,7 @@ std::shared_ptr<const ModelFile> with_base_added(std::shared_ptr<const ModelFile
         auto it = bf.tensors.find(key);
         if (it == bf.tensors.end()) continue;  // hint block, zero convs: stored whole
         if (it->second.shape() != t.shape())
-            throw Error("model_load_failed", "diff ControlNet tensor '" + name + "' has shape " + shape_string(t.shape()) + " but the base model's '" +
+            throw Error(ErrorCode::ModelLoadFailed, "diff ControlNet tensor '" + name + "' has shape " + shape_string(t.shape()) + " but the base model's '" +
                                                  key + "' has " + shape_string(it->second.shape()) + " (" + base.path + ")",
                         f->path)
                 .at_path(f->path);
@@ -111,7 +111,7 @@ std::shared_ptr<const ControlModel> load_control_model(const std::string& path, 
     auto f = std::make_shared<const ModelFile>(open_model_file(path));
     const std::string kind = detect_control_kind(*f);
     if (kind != "controlnet" && kind != "t2i-adapter")
-        throw Error("model_load_failed", path + " is " + describe_kind(kind) + "; weft runs ControlNets and T2I-adapters for SD1.x models", path)
+        throw Error(ErrorCode::ModelLoadFailed, path + " is " + describe_kind(kind) + "; weft runs ControlNets and T2I-adapters for SD1.x models", path)
             .at_path(path);
     auto m = std::make_shared<ControlModel>();
     m->path = path;

@@ -12,7 +12,7 @@ bool has_input_block(const WeightTable& t, int64_t n) {
 }
 
 [[noreturn]] void fail(const WeightTable& t, const std::string& message) {
-    throw Error("model_load_failed", message, t.path()).at_path(t.path());
+    throw Error(ErrorCode::ModelLoadFailed, message, t.path()).at_path(t.path());
 }
 
 // input_hint_block is a fixed chain of 8 convolutions (keys 0, 2, ..., 14); the 3rd, 5th and 7th
@@ -67,9 +67,9 @@ ControlNet ControlNet::load(const WeightTable& t, const UNetOptions& o) {
 
 ControlResiduals ControlNet::forward(const Tensor& x, const Tensor& hint, const Tensor& timesteps, const Tensor& context) const {
     if (x.dim() != 4 || x.size(1) != in_channels_)
-        throw Error("invalid_input_type", "the ControlNet takes a latent with " + std::to_string(in_channels_) + " channels; got " + x.describe());
+        throw Error(ErrorCode::InvalidInputType, "the ControlNet takes a latent with " + std::to_string(in_channels_) + " channels; got " + x.describe());
     if (hint.dim() != 4 || (hint.size(0) != x.size(0) && hint.size(0) != 1) || hint.size(1) != hint_channels_)
-        throw Error("invalid_input_type", "the ControlNet takes a hint of " + std::to_string(x.size(0)) + " images with " +
+        throw Error(ErrorCode::InvalidInputType, "the ControlNet takes a hint of " + std::to_string(x.size(0)) + " images with " +
                                               std::to_string(hint_channels_) + " channels; got " + hint.describe());
     Tensor emb_silu = ops::silu(time2_(ops::silu(time1_(timestep_embedding(timesteps, model_channels_)))));
 
@@ -86,7 +86,7 @@ ControlResiduals ControlNet::forward(const Tensor& x, const Tensor& hint, const 
         if (i == 0) {
             // The hint enters once, right after the first convolution.
             if (guided.size(1) != h.size(1) || guided.size(2) != h.size(2) || guided.size(3) != h.size(3))
-                throw Error("invalid_input_type", "the ControlNet hint maps to " + guided.describe() + " but the latent to " + h.describe() +
+                throw Error(ErrorCode::InvalidInputType, "the ControlNet hint maps to " + guided.describe() + " but the latent to " + h.describe() +
                                                       "; the hint must be 8x the latent's size");
             h = ops::add(h, guided);  // a hint batch of one broadcasts
         }

@@ -205,7 +205,7 @@ void write_vocabulary(const fs::path& dir) {
     std::ofstream m(dir / "merges.txt", std::ios::trunc);
     m << "#version: 0.2 (weft demo vocabulary)\n";
     for (const auto& [a, b] : merges) m << a << " " << b << "\n";
-    if (!vocab || !m) throw Error("invalid_file", "cannot write the demo vocabulary").at_path(dir.string());
+    if (!vocab || !m) throw Error(ErrorCode::InvalidFile, "cannot write the demo vocabulary").at_path(dir.string());
 }
 
 }  // namespace

@@ -132,7 +132,7 @@ PatchedModels apply_lora(std::shared_ptr<const models::DiffusionModel> model, st
         return n;
     };
     if (unet_targets.empty() && clip_targets.empty() && report.for_absent_clip == 0)
-        throw Error("model_load_failed",
+        throw Error(ErrorCode::ModelLoadFailed,
                     fmt::format("LoRA {} matches no layer of the model{} ({} modules: {}; e.g. '{}'): is it for another model family?", file.path,
                                 clip ? " or CLIP" : "", file.modules.size(), file.summary(), file.modules.empty() ? "" : file.modules.front().name),
                     file.path)

@@ -9,7 +9,7 @@ namespace weft::nets {
 namespace {
 
 [[noreturn]] void fail(const WeightTable& t, const std::string& message) {
-    throw Error("model_load_failed", message, t.path()).at_path(t.path());
+    throw Error(ErrorCode::ModelLoadFailed, message, t.path()).at_path(t.path());
 }
 
 // ComfyUI builds every adapter with four levels (320, 640, 1280, 1280 for SD1).
@@ -133,7 +133,7 @@ T2IAdapter T2IAdapter::load(const WeightTable& t, ops::Compute mode) {
 
 std::vector<Tensor> T2IAdapter::forward(const Tensor& hint) const {
     if (hint.dim() != 4 || hint.size(1) != in_channels_ || hint.size(2) % 8 != 0 || hint.size(3) % 8 != 0)
-        throw Error("invalid_input_type", "the T2I-adapter takes [B, " + std::to_string(in_channels_) +
+        throw Error(ErrorCode::InvalidInputType, "the T2I-adapter takes [B, " + std::to_string(in_channels_) +
                                               ", H, W] with H and W multiples of 8; got " + hint.describe());
     Tensor x = ops::pixel_unshuffle(hint.to(DType::F32).contiguous(), 8);
     if (conv_in_) x = (*conv_in_)(x);

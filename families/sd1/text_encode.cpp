@@ -12,7 +12,7 @@ std::vector<int64_t> ids_of(const TokenChunk& chunk) { return std::vector<int64_
 }  // namespace
 
 EncodedPrompt encode_prompt(const TextEncoder& encoder, std::string_view text) {
-    if (!encoder.tokenizer) throw Error("model_load_failed", "this CLIP has no tokenizer");
+    if (!encoder.tokenizer) throw Error(ErrorCode::ModelLoadFailed, "this CLIP has no tokenizer");
     PromptTokens tokens = tokenize_prompt(*encoder.tokenizer, text);
     const nets::ClipText& net = *encoder.net;
     const int64_t d = net.width();

@@ -143,7 +143,7 @@ Tensor run_unet_block(const UNetBlock& block, Tensor h, const Tensor& emb, const
 UNet UNet::load(const WeightTable& t, const UNetOptions& o) {
     UNet u;
     const Tensor& first = t.get("input_blocks.0.0.weight");
-    if (first.dim() != 4) throw Error("model_load_failed", "input_blocks.0.0.weight is not a convolution", t.path()).at_path(t.path());
+    if (first.dim() != 4) throw Error(ErrorCode::ModelLoadFailed, "input_blocks.0.0.weight is not a convolution", t.path()).at_path(t.path());
     u.in_channels_ = first.size(1);
     u.model_channels_ = first.size(0);
     const int64_t emb_dim = t.get("time_embed.0.weight").size(0);
@@ -160,13 +160,13 @@ UNet UNet::load(const WeightTable& t, const UNetOptions& o) {
     }
     u.middle_ = load_unet_block(t.sub("middle_block"), channels, emb_dim, o);
     for (int64_t n = 0; t.has("output_blocks." + std::to_string(n) + ".0.in_layers.0.weight"); ++n) {
-        if (skip_channels.empty()) throw Error("model_load_failed", "UNet has more output blocks than skip connections", t.path()).at_path(t.path());
+        if (skip_channels.empty()) throw Error(ErrorCode::ModelLoadFailed, "UNet has more output blocks than skip connections", t.path()).at_path(t.path());
         channels += skip_channels.back();
         skip_channels.pop_back();
         u.output_.push_back(load_unet_block(t.sub("output_blocks." + std::to_string(n)), channels, emb_dim, o));
     }
     if (u.input_.empty() || u.output_.size() != u.input_.size())
-        throw Error("model_load_failed", "UNet blocks do not pair up (" + std::to_string(u.input_.size()) + " input, " +
+        throw Error(ErrorCode::ModelLoadFailed, "UNet blocks do not pair up (" + std::to_string(u.input_.size()) + " input, " +
                                              std::to_string(u.output_.size()) + " output)", t.path()).at_path(t.path());
     u.out_norm_ = Norm::load(t, "out.0", channels, 1e-5f);
     u.out_conv_ = Conv::load(t, "out.2", channels, t.get("out.2.weight").size(0), 3, {.padding = {1, 1}}, o.mode);
@@ -188,7 +188,7 @@ Tensor add_control(Tensor h, const std::vector<Tensor>* list, size_t i, const ch
     if (!list || i >= list->size() || !(*list)[i].defined()) return h;
     const Tensor& r = (*list)[i];
     if (r.shape() != h.shape())
-        throw Error("invalid_input_type", std::string("control residual for ") + where + " " + std::to_string(i) + " is " + r.describe() +
+        throw Error(ErrorCode::InvalidInputType, std::string("control residual for ") + where + " " + std::to_string(i) + " is " + r.describe() +
                                               ", the UNet has " + h.describe());
     return ops::add(h, r);
 }
@@ -197,7 +197,7 @@ Tensor add_control(Tensor h, const std::vector<Tensor>* list, size_t i, const ch
 
 Tensor UNet::forward(const Tensor& x, const Tensor& timesteps, const Tensor& context, const ControlResiduals* control) const {
     if (x.dim() != 4 || x.size(1) != in_channels_)
-        throw Error("invalid_input_type", "the UNet takes a latent with " + std::to_string(in_channels_) + " channels; got " + x.describe());
+        throw Error(ErrorCode::InvalidInputType, "the UNet takes a latent with " + std::to_string(in_channels_) + " channels; got " + x.describe());
     Tensor emb = time2_(ops::silu(time1_(timestep_embedding(timesteps, model_channels_))));
     Tensor emb_silu = ops::silu(emb);
     const std::vector<Tensor>* control_input = control ? &control->input : nullptr;
@@ -212,7 +212,7 @@ Tensor UNet::forward(const Tensor& x, const Tensor& timesteps, const Tensor& con
     h = run_unet_block(middle_, h, emb_silu, context, nullptr);
     if (control && control->middle.defined()) {
         if (control->middle.shape() != h.shape())
-            throw Error("invalid_input_type", "control residual for the middle block is " + control->middle.describe() + ", the UNet has " + h.describe());
+            throw Error(ErrorCode::InvalidInputType, "control residual for the middle block is " + control->middle.describe() + ", the UNet has " + h.describe());
         h = ops::add(h, control->middle);
     }
     for (const auto& block : output_) {

@@ -37,7 +37,7 @@ const Shape& shape_of(const WeightTable& t, const std::string& name) { return t.
 }  // namespace
 
 Sd1UNetConfig read_unet_config(const WeightTable& t) {
-    auto fail = [&](const std::string& why) { return Error("model_load_failed", why, t.path()).at_path(t.path()); };
+    auto fail = [&](const std::string& why) { return Error(ErrorCode::ModelLoadFailed, why, t.path()).at_path(t.path()); };
     if (!t.has("input_blocks.0.0.weight") || shape_of(t, "input_blocks.0.0.weight").size() != 4)
         throw fail("no UNet input convolution '" + t.prefix() + "input_blocks.0.0.weight'");
     Sd1UNetConfig c;

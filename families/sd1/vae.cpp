@@ -48,7 +48,7 @@ Vae::Half Vae::load_half(const WeightTable& t, bool encoder, ops::Compute mode, 
     Half half;
     const std::string group = encoder ? "down" : "up";
     levels = count_children(t, group, "block.0.conv1.weight");
-    if (levels == 0) throw Error("model_load_failed", "VAE " + std::string(encoder ? "encoder" : "decoder") + " has no levels", t.path()).at_path(t.path());
+    if (levels == 0) throw Error(ErrorCode::ModelLoadFailed, "VAE " + std::string(encoder ? "encoder" : "decoder") + " has no levels", t.path()).at_path(t.path());
     const Tensor& cin = t.get("conv_in.weight");
     int64_t channels = cin.size(0);
     half.conv_in = Conv::load(t, "conv_in", cin.size(1), channels, 3, {.padding = {1, 1}}, mode);
@@ -100,14 +100,14 @@ Vae Vae::load(const WeightTable& t, ops::Compute mode) {
         v.quant_ = Conv::load(t, "quant_conv", moments, moments, 1, {}, mode);
         v.has_encoder_ = true;
     }
-    if (!v.has_decoder_ && !v.has_encoder_) throw Error("model_load_failed", "no VAE weights found under '" + t.prefix() + "'", t.path()).at_path(t.path());
+    if (!v.has_decoder_ && !v.has_encoder_) throw Error(ErrorCode::ModelLoadFailed, "no VAE weights found under '" + t.prefix() + "'", t.path()).at_path(t.path());
     return v;
 }
 
 Tensor Vae::decode(const Tensor& z) const {
-    if (!has_decoder_) throw Error("model_load_failed", "this VAE has no decoder");
+    if (!has_decoder_) throw Error(ErrorCode::ModelLoadFailed, "this VAE has no decoder");
     if (z.dim() != 4 || z.size(1) != latent_channels_)
-        throw Error("invalid_input_type", "the VAE decodes latents with " + std::to_string(latent_channels_) + " channels; got " + z.describe());
+        throw Error(ErrorCode::InvalidInputType, "the VAE decodes latents with " + std::to_string(latent_channels_) + " channels; got " + z.describe());
     const DType act = decoder_maps_;
     Tensor h = dec_.conv_in((*post_quant_)(z), act, true);
     h = dec_.mid2.forward(dec_.attn.forward(dec_.mid1.forward(std::move(h), act)), act);
@@ -121,7 +121,7 @@ Tensor Vae::decode(const Tensor& z) const {
 }
 
 Tensor Vae::encode(const Tensor& x) const {
-    if (!has_encoder_) throw Error("model_load_failed", "this VAE has no encoder");
+    if (!has_encoder_) throw Error(ErrorCode::ModelLoadFailed, "this VAE has no encoder");
     Tensor h = enc_.conv_in(x);
     for (const Level& level : enc_.levels) {
         for (const VaeResBlock& b : level.blocks) h = b.forward(std::move(h));

@@ -49,7 +49,7 @@ Names old_names(const WeightTable& t, int64_t blocks) {
     // Sequential: conv, shortcut(RRDBs + trunk), [upsample, conv, act] per step, HR conv, act, last conv.
     const int64_t len = seq_len(t, "model.");
     if (len < 5 || (len - 5) % 3 != 0)
-        throw Error("invalid_model", fmt::format("ESRGAN file {}: the top-level 'model.N' sequence has {} entries, which is not "
+        throw Error(ErrorCode::InvalidModel, fmt::format("ESRGAN file {}: the top-level 'model.N' sequence has {} entries, which is not "
                                                  "5 + 3·(upsampling steps)", t.path(), len))
             .at_path(t.path());
     const int64_t steps = (len - 5) / 3;
@@ -100,8 +100,8 @@ bool Esrgan::matches(const WeightTable& t) {
 
 Esrgan Esrgan::load(const WeightTable& t, ops::Compute mode) {
     if (t.has("model.1.sub.0.RDB1.conv1x1.weight"))
-        throw Error("invalid_model", fmt::format("{}: ESRGAN+ (RRDBs with conv1x1 layers) is not supported", t.path())).at_path(t.path());
-    if (!matches(t)) throw Error("invalid_model", fmt::format("{}: not an ESRGAN/RRDBNet model", t.path())).at_path(t.path());
+        throw Error(ErrorCode::InvalidModel, fmt::format("{}: ESRGAN+ (RRDBs with conv1x1 layers) is not supported", t.path())).at_path(t.path());
+    if (!matches(t)) throw Error(ErrorCode::InvalidModel, fmt::format("{}: not an ESRGAN/RRDBNet model", t.path())).at_path(t.path());
 
     Esrgan net;
     EsrganConfig& c = net.cfg_;
@@ -118,7 +118,7 @@ Esrgan Esrgan::load(const WeightTable& t, ops::Compute mode) {
     const Tensor& w0 = t.get(n.first + ".weight");
     const Tensor& wl = t.get(n.last + ".weight");
     if (w0.dim() != 4 || wl.dim() != 4)
-        throw Error("invalid_model", fmt::format("{}: '{}' and '{}' must be 4-d conv weights", t.path(), n.first, n.last)).at_path(t.path());
+        throw Error(ErrorCode::InvalidModel, fmt::format("{}: '{}' and '{}' must be 4-d conv weights", t.path(), n.first, n.last)).at_path(t.path());
     int64_t in = w0.size(1);
     c.features = w0.size(0);
     c.out_channels = wl.size(0);
@@ -127,7 +127,7 @@ Esrgan Esrgan::load(const WeightTable& t, ops::Compute mode) {
     if (in == c.out_channels * 4 || in == c.out_channels * 16) {
         c.shuffle_factor = in == c.out_channels * 4 ? 2 : 4;
         if ((int64_t{1} << c.upsamples) % c.shuffle_factor != 0)
-            throw Error("invalid_model", fmt::format("{}: pixel-unshuffle factor {} with only {} upsampling steps", t.path(),
+            throw Error(ErrorCode::InvalidModel, fmt::format("{}: pixel-unshuffle factor {} with only {} upsampling steps", t.path(),
                                                      c.shuffle_factor, c.upsamples))
                 .at_path(t.path());
     }
@@ -209,7 +209,7 @@ Tensor Esrgan::run_network(const Tensor& x) const {
 
 Tensor Esrgan::forward(const Tensor& x0) const {
     if (!x0.defined() || x0.dim() != 4 || x0.dtype() != DType::F32 || x0.size(1) != cfg_.in_channels)
-        throw Error("invalid_input_type", fmt::format("ESRGAN expects F32 [N, {}, H, W], got {}", cfg_.in_channels,
+        throw Error(ErrorCode::InvalidInputType, fmt::format("ESRGAN expects F32 [N, {}, H, W], got {}", cfg_.in_channels,
                                                       x0.defined() ? x0.describe() : std::string("nothing")));
     const int64_t n = x0.size(0), h = x0.size(2), w = x0.size(3), f = cfg_.shuffle_factor, s = scale();
     std::vector<Tensor> outs;

@@ -27,19 +27,19 @@ void prelu_inplace(Tensor& x, const Tensor& slope) {
 bool Srvgg::matches(const WeightTable& t) { return t.has("body.0.weight") && t.has("body.1.weight"); }
 
 Srvgg Srvgg::load(const WeightTable& t, ops::Compute mode) {
-    if (!matches(t)) throw Error("invalid_model", fmt::format("{}: not a compact (SRVGG) model", t.path())).at_path(t.path());
+    if (!matches(t)) throw Error(ErrorCode::InvalidModel, fmt::format("{}: not a compact (SRVGG) model", t.path())).at_path(t.path());
     Srvgg net;
     SrvggConfig& c = net.cfg_;
     int64_t len = 0;  // entries of the body sequence: 2·convs + 3
     while (t.has(fmt::format("body.{}.weight", len))) ++len;
     if (len < 3 || len % 2 == 0)
-        throw Error("invalid_model", fmt::format("{}: compact model body has {} entries; expected conv, PReLU pairs and a last conv",
+        throw Error(ErrorCode::InvalidModel, fmt::format("{}: compact model body has {} entries; expected conv, PReLU pairs and a last conv",
                                                  t.path(), len))
             .at_path(t.path());
     const Tensor& w0 = t.get("body.0.weight");
     const Tensor& wl = t.get(fmt::format("body.{}.weight", len - 1));
     if (w0.dim() != 4 || wl.dim() != 4)
-        throw Error("invalid_model", fmt::format("{}: body.0 and body.{} must be conv weights", t.path(), len - 1)).at_path(t.path());
+        throw Error(ErrorCode::InvalidModel, fmt::format("{}: body.0 and body.{} must be conv weights", t.path(), len - 1)).at_path(t.path());
     c.in_channels = w0.size(1);
     c.features = w0.size(0);
     c.convs = (len - 3) / 2;
@@ -57,7 +57,7 @@ Srvgg Srvgg::load(const WeightTable& t, ops::Compute mode) {
         }
     }
     if (c.scale == 0)
-        throw Error("invalid_model", fmt::format("{}: the last conv's {} channels are not channels·scale² for any channel count",
+        throw Error(ErrorCode::InvalidModel, fmt::format("{}: the last conv's {} channels are not channels·scale² for any channel count",
                                                  t.path(), last))
             .at_path(t.path());
 
@@ -83,7 +83,7 @@ double Srvgg::macs(int64_t h, int64_t w) const {
 
 Tensor Srvgg::forward(const Tensor& x0) const {
     if (!x0.defined() || x0.dim() != 4 || x0.dtype() != DType::F32 || x0.size(1) != cfg_.in_channels)
-        throw Error("invalid_input_type", fmt::format("compact upscaler expects F32 [N, {}, H, W], got {}", cfg_.in_channels,
+        throw Error(ErrorCode::InvalidInputType, fmt::format("compact upscaler expects F32 [N, {}, H, W], got {}", cfg_.in_channels,
                                                       x0.defined() ? x0.describe() : std::string("nothing")));
     const int64_t s = cfg_.scale;
     std::vector<Tensor> outs;
@@ -100,7 +100,7 @@ Tensor Srvgg::forward(const Tensor& x0) const {
             // The residual adds the upsampled input channel by channel; with other channel counts
             // torch broadcasting only works for one input channel.
             if (cfg_.in_channels != 1)
-                throw Error("invalid_model", fmt::format("compact upscaler with {} input and {} output channels cannot add its input",
+                throw Error(ErrorCode::InvalidModel, fmt::format("compact upscaler with {} input and {} output channels cannot add its input",
                                                          cfg_.in_channels, cfg_.out_channels));
         }
         outs.push_back(ops::add(h, base));

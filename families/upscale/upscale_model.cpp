@@ -29,7 +29,7 @@ double UpscaleModel::macs(int64_t h, int64_t w) const {
 Tensor UpscaleModel::upscale(const Tensor& x, const std::function<void(int64_t, int64_t)>& on_tile, int64_t tile,
                              int64_t overlap) const {
     if (!x.defined() || x.dim() != 4 || x.size(1) != in_channels())
-        throw Error("invalid_input_type", fmt::format("{} upscaler '{}' takes {}-channel images, got {}", architecture, path,
+        throw Error(ErrorCode::InvalidInputType, fmt::format("{} upscaler '{}' takes {}-channel images, got {}", architecture, path,
                                                       in_channels(), x.defined() ? x.describe() : std::string("nothing")));
     TileOptions o;
     o.tile_h = o.tile_w = tile;
@@ -70,7 +70,7 @@ std::shared_ptr<const UpscaleModel> load_upscale_model(const std::string& path, 
                 if (shown++ == 4) break;
                 sample += (sample.empty() ? "" : ", ") + k;
             }
-            throw Error("invalid_model", fmt::format("{}: unknown upscale model architecture (weft runs ESRGAN/RRDBNet and "
+            throw Error(ErrorCode::InvalidModel, fmt::format("{}: unknown upscale model architecture (weft runs ESRGAN/RRDBNet and "
                                                      "Real-ESRGAN compact models); its keys begin {}",
                                                      path, sample.empty() ? std::string("(no tensors)") : sample));
         }

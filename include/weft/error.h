@@ -35,10 +35,12 @@ enum class ErrorCode {
     ExceptionDuringValidation,      // exception_during_validation
     ExceptionDuringInnerValidation, // exception_during_inner_validation
     DependencyCycle,                // dependency_cycle
+    CustomValidationFailed,         // custom_validation_failed: a node's own input check refused
     InvalidInput,                   // invalid_input: a value of the right kind that cannot be used
     InvalidNodeDefinition,          // invalid_node_definition: a registry refused a definition
     InvalidImage,                   // invalid_image: an image file or tensor that cannot be used
     InvalidVideo,                   // invalid_video
+    InvalidMedia,                   // invalid_media: a media file whose structure is broken
     InvalidModel,                   // invalid_model: a model of the wrong family or shape
     ModelLoadFailed,                // model_load_failed: a model file that cannot be read
     FileNotFound,                   // file_not_found
@@ -73,7 +75,6 @@ struct ErrorInfo {
 class Error : public std::runtime_error {
 public:
     Error(ErrorCode code, std::string message, std::string details = {});
-    explicit Error(std::string type, std::string message, std::string details = {});
 
     ErrorCode code() const { return code_; }
     /// error_code_name(code()): the `type` of ComfyUI's JSON.

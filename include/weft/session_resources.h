@@ -2,7 +2,8 @@
 // op buffers, loaded tokenizers, remembered file hashes. Each resource is an object of its own
 // type, made on first use. Session::clear_cache() drops them all; two Sessions never share one.
 //
-//   auto memo = ctx.resources().get<MyMemo>();   // in a node body, fingerprint or lazy check
+//   weft::SessionResources resources;              // a Session owns one; nodes reach it through
+//   auto memo = resources.get<MyMemo>();            // the executor's scope (core/resource_scope.h)
 //
 // Code that runs outside a Session's node calls (tests, benchmarks, tools) uses the process-wide
 // resources (SessionResources::process()).

@@ -33,7 +33,7 @@ Tensor empty(const Shape& shape, DType dtype) {
 }
 
 void fail(std::string_view op, const std::string& what) {
-    throw Error("tensor_op", std::string(op) + ": " + what);
+    throw Error(ErrorCode::TensorError, std::string(op) + ": " + what);
 }
 
 void check_f32(const Tensor& t, std::string_view op, std::string_view name, int64_t rank) {

@@ -15,6 +15,10 @@ struct MyModel {
     int layers = 0;
 };
 
+struct MyMemo {
+    int entries = 0;
+};
+
 /// An application's node, as registry.h's example registers it.
 NodeDefinition my_node_definition();
 

@@ -22,7 +22,7 @@ Error parse_error(std::string_view text) {
         return e;
     }
     ADD_FAILURE() << "no error for: " << text;
-    return Error("none", "none");
+    return Error(ErrorCode::InternalError, "none");
 }
 
 }  // namespace

@@ -480,7 +480,7 @@ TEST_F(V, CustomValidationTakesInputTypes) {
 
 TEST_F(V, CustomValidationThrows) {
     NodeDefinition d = def_of(NodeSchema("Thrower").required(Input::integer("a")).output("IMAGE"));
-    d.validate = [](const ValidateArgs&) -> std::optional<std::string> { throw Error("boom", "exploded"); };
+    d.validate = [](const ValidateArgs&) -> std::optional<std::string> { throw Error(ErrorCode::InternalError, "exploded"); };
     reg->add(std::move(d));
     NodeDefinition o = def_of(NodeSchema("ThrowerOut").required(Input::integer("a")).output_node());
     o.validate = [](const ValidateArgs&) -> std::optional<std::string> { throw std::runtime_error("out exploded"); };
@@ -493,8 +493,8 @@ TEST_F(V, CustomValidationThrows) {
     auto v = run(wf);
     const ErrorInfo& inner = only_error(v, "1");
     EXPECT_EQ(inner.type, "exception_during_inner_validation");
-    EXPECT_EQ(inner.details, "boom: exploded");
-    EXPECT_EQ(inner.extra_info.at("exception_type"), Value("weft::Error(boom)"));
+    EXPECT_EQ(inner.details, "internal_error: exploded");
+    EXPECT_EQ(inner.extra_info.at("exception_type"), Value("weft::Error(internal_error)"));
     const ErrorInfo& outer = only_error(v, "3");
     EXPECT_EQ(outer.type, "exception_during_validation");
     EXPECT_EQ(outer.details, "out exploded");

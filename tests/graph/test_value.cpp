@@ -134,7 +134,7 @@ TEST(Value, Describe) {
 }
 
 TEST(Error, WhatCarriesContext) {
-    Error e("invalid_input_type", "expected an IMAGE", "got INT");
+    Error e(ErrorCode::InvalidInputType, "expected an IMAGE", "got INT");
     EXPECT_STREQ(e.what(), "invalid_input_type: expected an IMAGE (got INT)");
     e.at_node("7").at_input("image").at_path("a.png");
     EXPECT_STREQ(e.what(), "invalid_input_type: expected an IMAGE (got INT) [node 7, input image, file a.png]");
@@ -144,7 +144,7 @@ TEST(Error, WhatCarriesContext) {
     e.with_extra("input_name", "image");
     EXPECT_EQ(e.extra_info().at("input_name"), Value("image"));
     EXPECT_EQ(e.info().type, "invalid_input_type");
-    EXPECT_STREQ(Error("x", "m").what(), "x: m");
+    EXPECT_STREQ(Error(ErrorCode::InvalidInput, "m").what(), "invalid_input: m");
 }
 
 TEST(PyFormat, FloatRepr) {

@@ -12,12 +12,12 @@ std::shared_ptr<NodeRegistry> throwing_registry() {
     auto reg = test_registry();
     {
         NodeDefinition d{NodeSchema("ThrowsPlain").required(Input::integer("value", 0)).output("INT")};
-        d.execute = [](NodeContext&) { throw Error("invalid_input", "bad value").at_input("value"); };
+        d.execute = [](NodeContext&) { throw Error(ErrorCode::InvalidInput, "bad value").at_input("value"); };
         reg->add(std::move(d));
     }
     {
         NodeDefinition d{NodeSchema("ThrowsAtNode").required(Input::integer("value", 0)).output("INT")};
-        d.execute = [](NodeContext& ctx) { throw Error("invalid_input", "bad value").at_node(ctx.node_id()).at_input("value"); };
+        d.execute = [](NodeContext& ctx) { throw Error(ErrorCode::InvalidInput, "bad value").at_node(ctx.node_id()).at_input("value"); };
         reg->add(std::move(d));
     }
     {
@@ -48,7 +48,7 @@ TEST(FailureAttribution, AnErrorWithoutANodeIsReportedAtTheFailingNode) {
     EXPECT_EQ(e.node_id, "7");
     EXPECT_EQ(e.node_type, "ThrowsPlain");
     EXPECT_EQ(e.exception_type, "weft::Error(invalid_input)");
-    EXPECT_EQ(e.exception_message, Error("invalid_input", "bad value").at_node("7").at_input("value").what());
+    EXPECT_EQ(e.exception_message, Error(ErrorCode::InvalidInput, "bad value").at_node("7").at_input("value").what());
 }
 
 TEST(FailureAttribution, NodeBodiesThatNameTheirNodeReportTheSame) {

@@ -219,7 +219,7 @@ void add_server_test_nodes(NodeRegistry& registry) {
     registry.add(std::move(slow));
 
     NodeDefinition fail{NodeSchema("TestFail").category("testing").required(Input::string("message", "boom")).output_node()};
-    fail.execute = [](NodeContext& ctx) { throw Error("test_failure", ctx.get_string("message")); };
+    fail.execute = [](NodeContext& ctx) { throw Error(ErrorCode::InternalError, ctx.get_string("message")); };
     registry.add(std::move(fail));
 }
 

@@ -63,7 +63,7 @@ json demo_txt2img_prompt(const std::string& sampler, int width, int height, int 
                       {"inputs", {{"noise", {"12", 0}}, {"guider", {"13", 0}}, {"sampler", {"10", 0}}, {"sigmas", {"11", 0}}, {"latent_image", latent}}}};
         }
     } else {
-        throw Error("invalid_input", "demo_txt2img_prompt: unknown sampler node " + sampler);
+        throw Error(ErrorCode::InvalidInput, "demo_txt2img_prompt: unknown sampler node " + sampler);
     }
     return p;
 }

@@ -22,7 +22,7 @@ struct ListFeed {
 Value stored(const std::string& key) {
     std::lock_guard lock(g_mu);
     auto it = g_values.find(key);
-    if (it == g_values.end()) throw Error("test_error", "no test value " + key);
+    if (it == g_values.end()) throw Error(ErrorCode::InvalidInput, "no test value " + key);
     return it->second;
 }
 

@@ -34,12 +34,12 @@ Tensor as_image(const Value& v) {
 }
 
 Tensor average(const std::vector<Tensor>& images) {
-    if (images.empty()) throw Error("test_error", "nothing to average");
+    if (images.empty()) throw Error(ErrorCode::InvalidInput, "nothing to average");
     Tensor out = Tensor::zeros(images.front().shape());
     float* o = out.data<float>();
     const int64_t n = out.numel();
     for (const Tensor& t : images) {
-        if (t.numel() != n) throw Error("test_error", "average: shapes differ: " + t.describe() + " vs " + out.describe());
+        if (t.numel() != n) throw Error(ErrorCode::InvalidInput, "average: shapes differ: " + t.describe() + " vs " + out.describe());
         Tensor c = t.contiguous();
         const float* p = c.data<float>();
         for (int64_t i = 0; i < n; ++i) o[i] += p[i];
@@ -54,7 +54,7 @@ Tensor lazy_mix(const Tensor* a, const Tensor* b, const Tensor& mask_in) {
     const int64_t B = ref.size(0), H = ref.size(1), W = ref.size(2), C = ref.size(3);
     Tensor mask = mask_in.contiguous();
     const int64_t mB = mask.dim() == 3 ? mask.size(0) : 1;
-    if (mask.size(-2) != H || mask.size(-1) != W) throw Error("test_error", "mask size differs from image size");
+    if (mask.size(-2) != H || mask.size(-1) != W) throw Error(ErrorCode::InvalidInput, "mask size differs from image size");
     Tensor out = Tensor::zeros({B, H, W, C});
     Tensor ca = a ? a->contiguous() : Tensor(), cb = b ? b->contiguous() : Tensor();
     const float* pa = a ? ca.data<float>() : nullptr;
@@ -191,7 +191,7 @@ void add_images(NodeRegistry& reg) {
         d.execute = [](NodeContext& ctx) {
             const Tensor* a = ctx.has("image1") ? &ctx.get_tensor("image1") : nullptr;
             const Tensor* b = ctx.has("image2") ? &ctx.get_tensor("image2") : nullptr;
-            if (!a && !b) throw Error("test_error", "TestLazyMixImages got neither image");
+            if (!a && !b) throw Error(ErrorCode::InvalidInput, "TestLazyMixImages got neither image");
             ctx.set_output(0, lazy_mix(a, b, ctx.get_tensor("mask")));
         };
         add(reg, std::move(d));
@@ -630,12 +630,12 @@ void add_hidden(NodeRegistry& reg) {
 void explore_upstream(const NodeContext& ctx, const std::string& node_id,
                       std::map<std::string, std::vector<std::string>>& upstream) {
     const WorkflowNode* node = ctx.find_node(node_id);
-    if (!node) throw Error("test_error", "loop: find_node(" + node_id + ") failed");
+    if (!node) throw Error(ErrorCode::InvalidInput, "loop: find_node(" + node_id + ") failed");
     for (const auto& [name, v] : node->inputs) {
         if (!v.is_link()) continue;
         const std::string& parent = v.as_link().node_id;
         const WorkflowNode* p = ctx.find_node(parent);
-        if (!p) throw Error("test_error", "loop: find_node(" + parent + ") failed");
+        if (!p) throw Error(ErrorCode::InvalidInput, "loop: find_node(" + parent + ") failed");
         if (p->class_type == "TestWhileLoopClose" || p->class_type == "TestForLoopClose") continue;
         auto [it, inserted] = upstream.try_emplace(parent);
         if (inserted) explore_upstream(ctx, parent, upstream);
@@ -985,7 +985,7 @@ void add_timing(NodeRegistry& reg) {
         d.execute = [](NodeContext& ctx) {
             if (ctx.get_bool("fail")) {
                 if (ctx.get_string("kind") == "std") throw std::runtime_error(ctx.get_string("message"));
-                throw Error("test_error", ctx.get_string("message"));
+                throw Error(ErrorCode::InvalidInput, ctx.get_string("message"));
             }
             ctx.set_output(0, present(ctx, "value") ? ctx.input("value") : Value(1));
         };

@@ -67,7 +67,7 @@ TEST(OpsBinary, ErrorsNameOpAndShapes) {
         ops::add(random({2, 3}, 1), random({4, 3}, 2));
         FAIL() << "expected weft::Error";
     } catch (const Error& e) {
-        EXPECT_EQ(e.type(), "tensor_op");
+        EXPECT_EQ(e.type(), "tensor_error");
         const std::string m = e.what();
         EXPECT_NE(m.find("add"), std::string::npos) << m;
         EXPECT_NE(m.find("[2, 3]"), std::string::npos) << m;
