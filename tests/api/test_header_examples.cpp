@@ -7,7 +7,7 @@
 namespace weft::header_examples {
 
 NodeDefinition my_node_definition() {
-    NodeDefinition def{NodeSchema("MyNode").output("INT")};
+    NodeDefinition def{NodeSchema("MyNode").output("INT").output_node()};
     def.execute = [](NodeContext& ctx) { ctx.set_output(0, Value(int64_t(1))); };
     return def;
 }
