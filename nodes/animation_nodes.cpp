@@ -24,7 +24,7 @@ Dict save_animation(NodeContext& ctx, const char* ext, Write&& write) {
     });
     const std::string file = fmt::format("{}_{:05}_.{}", where.filename, where.counter, ext);
     const double n = double(batch.size(0));
-    with_input(ctx, "", [&] { write(where.folder / file, batch, [&](int64_t i) { ctx.progress(double(i), n); }); });
+    write(where.folder / file, batch, [&](int64_t i) { ctx.progress(double(i), n); });
     List results{Dict{{"filename", file}, {"subfolder", where.subfolder}, {"type", "output"}}};
     return Dict{{"images", std::move(results)}, {"animated", List{true}}};
 }

@@ -41,9 +41,7 @@ Dict save_video_file(NodeContext& ctx, const Tensor& images, const std::string& 
     });
     const std::string file = fmt::format("{}_{:05}_.{}", where.filename, where.counter, ext);
     const int64_t n = batch.size(0);
-    with_input(ctx, "", [&] {
-        media::encode_video(where.folder / file, batch, options, [&](int64_t i) { ctx.progress(double(i), double(n)); });
-    });
+    media::encode_video(where.folder / file, batch, options, [&](int64_t i) { ctx.progress(double(i), double(n)); });
     List results{Dict{{"filename", file}, {"subfolder", where.subfolder}, {"type", "output"}}};
     return Dict{{"images", std::move(results)}, {"animated", List{true}}};
 }

@@ -11,8 +11,6 @@
 
 namespace weft::server {
 
-// The folder of a type name: weft::folder_of_type (weft/folder_type.h).
-
 /// ComfyUI's annotated names: "name.png [input]" names its folder type itself. Strips the
 /// annotation from `filename` and sets `type` when there is one.
 void take_type_annotation(std::string& filename, std::string& type);
